@@ -1,0 +1,102 @@
+# routec: one non-recursive Makefile.
+#   make            build build/routec
+#   make run        build and serve samples/default.cfg on 127.0.0.1:5060
+#   make test       every suite; ends with "N passed, N failed"   (SAN=1: ASan+UBSan)
+#   make bench      figures, never pass/fail
+#   make fuzz       libFuzzer on the front end (clang)            (FUZZ_SECONDS=600)
+#   make check-update [T=NN]   regenerate golden diagnostics of tests/check
+#   make install PREFIX=/usr/local
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+SAN     ?=
+B       := build$(if $(SAN),-san)
+
+CSTD    := -std=c11 -D_GNU_SOURCE
+WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wno-unused-parameter
+SANFL   := -fsanitize=address,undefined -fno-sanitize-recover=all
+OPT     := $(if $(SAN),-O1 -g -fno-omit-frame-pointer $(SANFL),-O2 -g)
+CFLAGS  += $(CSTD) $(WARN) $(OPT) -I$(B)/gen -Igrammar -Icompiler -Iruntime/include -Iruntime
+LDFLAGS += $(if $(SAN),$(SANFL))
+LDLIBS  += -lpcre2-8
+
+# Generated scanner/parser: warnings there are flex's and bison's, not ours.
+GENFLAGS := $(CSTD) $(OPT) -Wall -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter \
+            -I$(B)/gen -Igrammar -Icompiler -Iruntime/include -Iruntime
+
+FRONT_SRC := grammar/pp.c $(filter-out compiler/main.c,$(wildcard compiler/*.c))
+FRONT_OBJ := $(FRONT_SRC:%.c=$(B)/%.o) $(B)/gen/lexer.o $(B)/gen/parser.o
+
+.PHONY: all deps run test check-update bench fuzz install clean
+all: deps $(B)/routec
+
+deps:
+	@sh mk/deps.sh build
+
+$(B)/gen/parser.c $(B)/gen/parser.h: grammar/parser.y
+	@mkdir -p $(B)/gen
+	bison -Wall -Werror --defines=$(B)/gen/parser.h -o $(B)/gen/parser.c $<
+
+$(B)/gen/lexer.c $(B)/gen/lexer.h: grammar/lexer.l
+	@mkdir -p $(B)/gen
+	flex --header-file=$(B)/gen/lexer.h -o $(B)/gen/lexer.c $<
+
+$(B)/gen/%.o: $(B)/gen/%.c $(B)/gen/parser.h $(B)/gen/lexer.h
+	$(CC) $(GENFLAGS) -c -o $@ $<
+
+$(B)/%.o: %.c $(B)/gen/parser.h $(B)/gen/lexer.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/libfront.a: $(FRONT_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/routec: $(B)/compiler/main.o $(B)/libfront.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+run: all
+	$(B)/routec run samples/default.cfg
+
+test:
+	@sh mk/deps.sh test
+	@$(MAKE) --no-print-directory $(B)/routec
+	@ROUTEC=$(B)/routec B=$(B) sh tests/run
+
+check-update: $(B)/routec
+	@ROUTEC=$(B)/routec sh tests/check/update.sh $(T)
+
+bench:
+	@sh mk/deps.sh bench
+	@$(MAKE) --no-print-directory $(B)/routec build/bench-front
+	@sh bench/run.sh
+
+build/bench-front: bench/bench_front.c $(B)/libfront.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# libFuzzer: the front end built again with clang, coverage and ASan.
+FUZZ_SECONDS ?= 600
+FZ := build-fuzz
+FZFLAGS := $(CSTD) -g -O1 -fsanitize=fuzzer-no-link,address,undefined -I$(FZ)/gen -Igrammar -Icompiler -Iruntime/include -Iruntime
+$(FZ)/gen/parser.c $(FZ)/gen/parser.h: grammar/parser.y
+	@mkdir -p $(FZ)/gen
+	bison --defines=$(FZ)/gen/parser.h -o $(FZ)/gen/parser.c $<
+$(FZ)/gen/lexer.c $(FZ)/gen/lexer.h: grammar/lexer.l
+	@mkdir -p $(FZ)/gen
+	flex --header-file=$(FZ)/gen/lexer.h -o $(FZ)/gen/lexer.c $<
+$(FZ)/fuzz_front: tests/fuzz/fuzz_front.c $(FRONT_SRC) $(FZ)/gen/lexer.c $(FZ)/gen/parser.c
+	clang $(FZFLAGS) -fsanitize=fuzzer -o $@ tests/fuzz/fuzz_front.c $(FRONT_SRC) $(FZ)/gen/lexer.c $(FZ)/gen/parser.c -lpcre2-8
+fuzz: deps
+	@sh mk/deps.sh test
+	@$(MAKE) --no-print-directory $(FZ)/fuzz_front
+	mkdir -p $(FZ)/corpus tests/corpus/fuzz
+	$(FZ)/fuzz_front -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=2048 \
+	  -artifact_prefix=tests/corpus/fuzz/ -dict=tests/fuzz/cfg.dict $(FZ)/corpus tests/check tests/corpus/fuzz
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(B)/routec $(DESTDIR)$(PREFIX)/bin/routec
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,58 @@
+/* diag.h: diagnostics, collected and then rendered as gcc-style text or JSON.
+ *
+ * Every stage (preprocessor, lexer, parser, checker) reports through one
+ * diag_ctx so the caps, counts and formats are the same everywhere.
+ */
+#ifndef ROUTEC_DIAG_H
+#define ROUTEC_DIAG_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include "ast.h"
+
+typedef enum { DIAG_NOTE, DIAG_WARNING, DIAG_ERROR, DIAG_FATAL } diag_severity;
+typedef enum { DIAG_FMT_GCC, DIAG_FMT_JSON } diag_format;
+
+#define DIAG_MAX_NOTES 4
+#define DIAG_ERROR_CAP 20
+
+typedef struct diag_note {
+	ast_span span; /* span.src may be NULL: a note without a location */
+	char *msg;
+} diag_note;
+
+typedef struct diag {
+	diag_severity sev;
+	const char *rule; /* warning name (for -W), or "syntax", "preprocessor" ... */
+	ast_span span;
+	char *msg;
+	diag_note notes[DIAG_MAX_NOTES];
+	int nnotes;
+} diag;
+
+typedef struct diag_ctx {
+	diag *v;
+	int n, cap;
+	int errors, warnings;
+	int suppressed;     /* errors past the cap: counted, not stored */
+	int werror;         /* -Werror: warnings count as errors */
+} diag_ctx;
+
+void diag_init(diag_ctx *d);
+void diag_free(diag_ctx *d);
+
+/* Report one diagnostic; returns it so notes can be added (NULL when capped). */
+diag *diag_report(diag_ctx *d, diag_severity sev, const char *rule, ast_span sp,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+diag *diag_vreport(diag_ctx *d, diag_severity sev, const char *rule, ast_span sp,
+                   const char *fmt, va_list ap);
+void diag_note_add(diag *dg, ast_span sp, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* True once the error cap is reached: callers may stop early. */
+int diag_capped(const diag_ctx *d);
+
+/* Render every diagnostic, then (gcc format) the "N errors, M warnings" line. */
+void diag_print(const diag_ctx *d, diag_format fmt, FILE *out);
+
+#endif

@@ -1,0 +1,154 @@
+/* main.c: the routec command line. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+#include "diag.h"
+#include "parse.h"
+
+#define ROUTEC_VERSION "0.1.0"
+
+enum { EXIT_CLEAN = 0, EXIT_ERRORS = 1, EXIT_USAGE = 2 };
+
+static void usage(FILE *out)
+{
+	fputs("usage: routec COMMAND [OPTIONS] FILE...\n"
+	      "\n"
+	      "commands:\n"
+	      "  check FILE...      check scripts; diagnostics on stderr\n"
+	      "  dump-ast FILE      print the syntax tree\n"
+	      "  help               this text\n"
+	      "  --version          print the version\n"
+	      "\n"
+	      "options:\n"
+	      "  -I DIR             also search DIR for included files\n"
+	      "  -D NAME[=VALUE]    define NAME, like '#!define' (Kamailio's -A)\n"
+	      "  --syntax-only      check: stop after preprocessing and parsing\n"
+	      "  --format=gcc|json  check: diagnostics format (default gcc)\n"
+	      "  -Werror            check: treat warnings as errors\n"
+	      "\n"
+	      "exit status: 0 no error, 1 errors in a script, 2 usage or I/O problem\n",
+	      out);
+}
+
+typedef struct cli {
+	const char *cmd;
+	const char **files;
+	int nfiles;
+	const char **incdirs;
+	int nincdirs;
+	const char **defines;
+	int ndefines;
+	int syntax_only;
+	int werror;
+	diag_format fmt;
+} cli;
+
+static int push_arg(const char ***v, int *n, const char *s)
+{
+	const char **nv = realloc(*v, (size_t)(*n + 1) * sizeof *nv);
+	if (!nv)
+		return -1;
+	nv[(*n)++] = s;
+	*v = nv;
+	return 0;
+}
+
+/* Returns 0, or EXIT_USAGE after printing what is wrong. */
+static int parse_args(int argc, char **argv, cli *c)
+{
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+		if (!strcmp(a, "-I") || !strcmp(a, "-D")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "routec: '%s' needs an argument\n", a);
+				return EXIT_USAGE;
+			}
+			val = argv[++i];
+		} else if ((!strncmp(a, "-I", 2) || !strncmp(a, "-D", 2)) && a[2]) {
+			val = a + 2;
+		}
+		if (val) {
+			if (a[1] == 'I')
+				push_arg(&c->incdirs, &c->nincdirs, val);
+			else
+				push_arg(&c->defines, &c->ndefines, val);
+		} else if (!strcmp(a, "--syntax-only")) {
+			c->syntax_only = 1;
+		} else if (!strcmp(a, "-Werror")) {
+			c->werror = 1;
+		} else if (!strcmp(a, "--format=gcc")) {
+			c->fmt = DIAG_FMT_GCC;
+		} else if (!strcmp(a, "--format=json")) {
+			c->fmt = DIAG_FMT_JSON;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "routec: unknown option '%s' (see 'routec help')\n", a);
+			return EXIT_USAGE;
+		} else {
+			push_arg(&c->files, &c->nfiles, a);
+		}
+	}
+	if (!c->nfiles) {
+		fprintf(stderr, "routec: %s: no script given (see 'routec help')\n", c->cmd);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Parses one file; prints its diagnostics. Returns the exit status. */
+static int check_one(const cli *c, const char *file, int dump)
+{
+	diag_ctx d;
+	diag_init(&d);
+	d.werror = c->werror;
+	parse_opts o = { c->incdirs, c->nincdirs, c->defines, c->ndefines };
+	ast_script s = { 0 };
+	parse_file(file, &o, &s, &d);
+	int io_error = !s.root;
+	if (dump && s.root && !d.errors)
+		ast_dump(stdout, s.root);
+	diag_print(&d, c->fmt, stderr);
+	int rc = io_error ? EXIT_USAGE : d.errors ? EXIT_ERRORS : EXIT_CLEAN;
+	parse_free(&s);
+	diag_free(&d);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+		printf("routec %s (Kamailio 5.6 script language)\n", ROUTEC_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	cli c = { .cmd = cmd, .fmt = DIAG_FMT_GCC };
+	int rc;
+	if (!strcmp(cmd, "check") || !strcmp(cmd, "dump-ast")) {
+		rc = parse_args(argc, argv, &c);
+		if (!rc) {
+			int dump = !strcmp(cmd, "dump-ast");
+			for (int i = 0; i < c.nfiles; i++) {
+				int r = check_one(&c, c.files[i], dump);
+				if (r > rc)
+					rc = r;
+			}
+		}
+	} else {
+		fprintf(stderr, "routec: unknown command '%s' (see 'routec help')\n", cmd);
+		rc = EXIT_USAGE;
+	}
+	free(c.files);
+	free(c.incdirs);
+	free(c.defines);
+	return rc;
+}

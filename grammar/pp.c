@@ -1,0 +1,836 @@
+/* pp.c: Kamailio-style preprocessing, token by token (see pp.h). */
+#include "pp.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parser.h"
+
+#define PP_MAX_FILES_DEPTH 10   /* Kamailio's include nesting limit */
+#define PP_MAX_DEFINE_DEPTH 64  /* Kamailio loops forever on `#!define A A`; we stop */
+#define PP_MAX_IFDEF 512
+#define PP_MAX_SUBST 64
+
+typedef struct pp_define {
+	char *name;
+	char *value; /* "" for a define without value */
+	const ast_src *def_src; /* NULL: command line */
+	ast_pos def_at;
+	struct pp_define *next;
+} pp_define;
+
+typedef struct pp_frame {
+	ast_src *src;
+	lex_scanner sc;
+	int file_depth;   /* number of SRC_FILE frames up to and including this one */
+	int define_depth; /* nested define expansions */
+} pp_frame;
+
+typedef struct pp_cond {
+	int taking;   /* this branch is being read */
+	int dead;     /* inside a skipped branch: never taken */
+	int in_else;
+	ast_span at;
+	const char *name;
+	const char *kw;
+} pp_cond;
+
+typedef struct pp_subst {
+	regex_t re;
+	char *repl;
+	int global;
+} pp_subst;
+
+#define PP_HASH 256
+
+struct pp_ctx {
+	ast_arena *arena;
+	diag_ctx *diags;
+	pp_define *defs[PP_HASH];
+	pp_frame stack[PP_MAX_FILES_DEPTH + PP_MAX_DEFINE_DEPTH + 2];
+	int depth;
+	pp_cond conds[PP_MAX_IFDEF];
+	int nconds;
+	pp_subst substs[PP_MAX_SUBST];
+	int nsubsts;
+	const char **incdirs;
+	int nincdirs;
+	const char **files;
+	int nfiles;
+	int last_code;        /* previous token handed to the parser */
+	int last_code_before; /* and the one before it */
+	ast_span last_span;   /* where the end of input is reported */
+	int kamailio_mode;    /* #!KAMAILIO seen: SER-style AVPs are errors */
+};
+
+static unsigned hash(const char *s)
+{
+	unsigned h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h % PP_HASH;
+}
+
+static pp_define *find_def(const pp_ctx *pp, const char *name)
+{
+	for (pp_define *d = pp->defs[hash(name)]; d; d = d->next)
+		if (!strcmp(d->name, name))
+			return d;
+	return NULL;
+}
+
+static void set_def(pp_ctx *pp, const char *name, const char *value, const ast_src *src,
+                    ast_pos at)
+{
+	pp_define *d = find_def(pp, name);
+	if (!d) {
+		d = ast_alloc(pp->arena, sizeof *d);
+		d->name = ast_strndup(pp->arena, name, strlen(name));
+		unsigned h = hash(name);
+		d->next = pp->defs[h];
+		pp->defs[h] = d;
+	}
+	d->value = ast_strndup(pp->arena, value, strlen(value));
+	d->def_src = src;
+	d->def_at = at;
+}
+
+pp_ctx *pp_new(ast_arena *arena, diag_ctx *diags)
+{
+	pp_ctx *pp = calloc(1, sizeof *pp);
+	if (!pp)
+		abort();
+	pp->arena = arena;
+	pp->diags = diags;
+	static const char *const predefined[] = { "KAMAILIO_5", "KAMAILIO_5_6", "KAMAILIO_5_6_3",
+	                                          "ROUTEC" };
+	for (size_t i = 0; i < sizeof predefined / sizeof *predefined; i++)
+		pp_define_flag(pp, predefined[i]);
+	return pp;
+}
+
+void pp_free(pp_ctx *pp)
+{
+	if (!pp)
+		return;
+	while (pp->depth > 0)
+		lex_close(pp->stack[--pp->depth].sc);
+	for (int i = 0; i < pp->nsubsts; i++)
+		regfree(&pp->substs[i].re);
+	free(pp->incdirs);
+	free(pp->files);
+	free(pp);
+}
+
+void pp_add_incdir(pp_ctx *pp, const char *dir)
+{
+	const char **v = realloc(pp->incdirs, (size_t)(pp->nincdirs + 1) * sizeof *v);
+	if (!v)
+		abort();
+	pp->incdirs = v;
+	pp->incdirs[pp->nincdirs++] = dir;
+}
+
+void pp_define_cmdline(pp_ctx *pp, const char *def)
+{
+	const char *eq = strchr(def, '=');
+	char *name = ast_strndup(pp->arena, def, eq ? (size_t)(eq - def) : strlen(def));
+	ast_pos none = { 0, 0 };
+	set_def(pp, name, eq ? eq + 1 : "", NULL, none);
+}
+
+void pp_define_flag(pp_ctx *pp, const char *name)
+{
+	ast_pos none = { 0, 0 };
+	if (!find_def(pp, name))
+		set_def(pp, name, "", NULL, none);
+}
+
+int pp_is_defined(const pp_ctx *pp, const char *name)
+{
+	return find_def(pp, name) != NULL;
+}
+
+const char *pp_define_value(const pp_ctx *pp, const char *name)
+{
+	const pp_define *d = find_def(pp, name);
+	return d ? d->value : NULL;
+}
+
+int pp_file_count(const pp_ctx *pp)
+{
+	return pp->nfiles;
+}
+
+const char *pp_file_name(const pp_ctx *pp, int i)
+{
+	return i >= 0 && i < pp->nfiles ? pp->files[i] : NULL;
+}
+
+static ast_span at_span(const ast_src *src, ast_pos p)
+{
+	ast_span sp = { src, p, p };
+	return sp;
+}
+
+static void push_frame(pp_ctx *pp, ast_src *src, int is_file)
+{
+	pp_frame *top = pp->depth ? &pp->stack[pp->depth - 1] : NULL;
+	pp_frame *f = &pp->stack[pp->depth++];
+	f->src = src;
+	f->sc = lex_open(src, pp->arena, pp->diags);
+	f->file_depth = (top ? top->file_depth : 0) + is_file;
+	f->define_depth = (top ? top->define_depth : 0) + !is_file;
+}
+
+static int read_file(pp_ctx *pp, const char *path, char **text, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return -1;
+	size_t cap = 8192, n = 0;
+	char *buf = malloc(cap);
+	for (;;) {
+		if (!buf)
+			abort();
+		size_t r = fread(buf + n, 1, cap - n - 1, fp);
+		n += r;
+		if (r == 0)
+			break;
+		if (n + 1 == cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	int err = ferror(fp);
+	fclose(fp);
+	if (err) {
+		free(buf);
+		return -1;
+	}
+	*text = ast_strndup(pp->arena, buf, n);
+	*len = n;
+	free(buf);
+	return 0;
+}
+
+static ast_src *new_file_src(pp_ctx *pp, const char *path, const char *text, size_t len)
+{
+	ast_src *s = ast_alloc(pp->arena, sizeof *s);
+	s->kind = SRC_FILE;
+	s->name = ast_strndup(pp->arena, path, strlen(path));
+	s->text = text;
+	s->len = len;
+	const char **v = realloc(pp->files, (size_t)(pp->nfiles + 1) * sizeof *v);
+	if (!v)
+		abort();
+	pp->files = v;
+	pp->files[pp->nfiles++] = s->name;
+	return s;
+}
+
+int pp_open_text(pp_ctx *pp, const char *name, const char *text, size_t len)
+{
+	ast_src *s = new_file_src(pp, name, ast_strndup(pp->arena, text, len), len);
+	push_frame(pp, s, 1);
+	return 0;
+}
+
+int pp_open_file(pp_ctx *pp, const char *path)
+{
+	char *text;
+	size_t len;
+	if (read_file(pp, path, &text, &len) < 0) {
+		ast_span none = { 0 };
+		diag_report(pp->diags, DIAG_FATAL, "io", none, "cannot read '%s': %s", path,
+		            strerror(errno));
+		return -1;
+	}
+	push_frame(pp, new_file_src(pp, path, text, len), 1);
+	return 0;
+}
+
+static int skipping(const pp_ctx *pp)
+{
+	return pp->nconds && !pp->conds[pp->nconds - 1].taking;
+}
+
+/* ---- directives ------------------------------------------------------- */
+
+static const char *skip_blanks(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* Past "#!keyword" and the blanks after it. */
+static const char *after_keyword(const char *text)
+{
+	const char *p = text + 2;
+	while (isalpha((unsigned char)*p) || *p == '_')
+		p++;
+	return skip_blanks(p);
+}
+
+static size_t id_len(const char *p)
+{
+	size_t n = 0;
+	if (!isalpha((unsigned char)p[0]) && p[0] != '_')
+		return 0;
+	while (isalnum((unsigned char)p[n]) || p[n] == '_')
+		n++;
+	return n;
+}
+
+static ast_pos pos_plus(ast_pos p, size_t cols)
+{
+	p.col += (int)cols;
+	return p;
+}
+
+/* Read the identifier after a directive keyword; NULL after an error. */
+static char *directive_name(pp_ctx *pp, const lex_tok *t, const char *p, const char *what)
+{
+	size_t n = id_len(p);
+	ast_span sp = at_span(t->span.src, pos_plus(t->span.beg, (size_t)(p - t->s)));
+	if (!n) {
+		diag_report(pp->diags, DIAG_ERROR, "preprocessor", sp,
+		            "'%s' needs a name made of letters, digits and '_'", what);
+		return NULL;
+	}
+	if (p[n] == '-') {
+		sp.beg = sp.end = pos_plus(sp.beg, n);
+		diag_report(pp->diags, DIAG_ERROR, "preprocessor", sp,
+		            "'-' is not allowed in a define name (Kamailio stops here too)");
+		return NULL;
+	}
+	return ast_strndup(pp->arena, p, n);
+}
+
+static void do_define(pp_ctx *pp, const lex_tok *t)
+{
+	const char *kw = "#!define";
+	if (t->code == LX_TRYDEF)
+		kw = "#!trydef";
+	else if (t->code == LX_REDEF)
+		kw = "#!redefine";
+	const char *p = after_keyword(t->s);
+	char *name = directive_name(pp, t, p, kw);
+	if (!name)
+		return;
+	p += strlen(name);
+	if (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && *p != '\\') {
+		ast_span sp = at_span(t->span.src, pos_plus(t->span.beg, (size_t)(p - t->s)));
+		diag_report(pp->diags, DIAG_ERROR, "preprocessor", sp,
+		            "expected a blank between the define name and its value");
+		return;
+	}
+	/* The value runs to the end of the line; backslash-newline continues it
+	 * and is dropped.  Comments stay in the value, as in Kamailio. */
+	p = skip_blanks(p);
+	size_t n = strlen(p);
+	char *val = ast_alloc(pp->arena, n + 1), *o = val;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\\' && p[i + 1] == '\n') {
+			i++;
+			continue;
+		}
+		if (p[i] == '\\' && p[i + 1] == '\r' && p[i + 2] == '\n') {
+			i += 2;
+			continue;
+		}
+		*o++ = p[i];
+	}
+	while (o > val && o[-1] == '\r')
+		o--;
+	*o = 0;
+	pp_define *old = find_def(pp, name);
+	if (old && t->code == LX_TRYDEF)
+		return;
+	if (old && t->code == LX_DEFINE) {
+		diag *dg = diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span,
+		                       "'%s' is already defined; use '#!redefine' to change it, or "
+		                       "'#!trydef' to define it only once", name);
+		if (old->def_src)
+			diag_note_add(dg, at_span(old->def_src, old->def_at), "previous definition is here");
+		return;
+	}
+	set_def(pp, name, val, t->span.src, t->span.beg);
+}
+
+static void do_defenv(pp_ctx *pp, const lex_tok *t)
+{
+	int quoted = t->s[2 + strcspn(t->s + 2, " \t") - 1] == 's';
+	int try = t->s[2] == 't';
+	const char *p = after_keyword(t->s);
+	char *name = directive_name(pp, t, p, "#!defenv");
+	if (!name)
+		return;
+	const char *var = name;
+	p += strlen(name);
+	if (*p == '=') {
+		var = directive_name(pp, t, p + 1, "#!defenv");
+		if (!var)
+			return;
+	}
+	const char *env = getenv(var);
+	if (!env) {
+		if (!try)
+			diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span,
+			            "environment variable '%s' is not set (use '#!trydefenv' to allow that)",
+			            var);
+		return;
+	}
+	if (find_def(pp, name)) {
+		diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span, "'%s' is already defined",
+		            name);
+		return;
+	}
+	if (quoted) {
+		size_t n = strlen(env);
+		char *q = ast_alloc(pp->arena, n + 3);
+		q[0] = '"';
+		memcpy(q + 1, env, n);
+		q[n + 1] = '"';
+		set_def(pp, name, q, t->span.src, t->span.beg);
+	} else {
+		set_def(pp, name, env, t->span.src, t->span.beg);
+	}
+}
+
+/* The text between the first and the last double quote of a directive. */
+static char *quoted_arg(pp_ctx *pp, const lex_tok *t)
+{
+	const char *a = memchr(t->s, '"', t->len);
+	const char *b = a ? memrchr(t->s, '"', t->len) : NULL;
+	if (!a || b == a) {
+		diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span,
+		            "expected a double-quoted argument");
+		return NULL;
+	}
+	return ast_strndup(pp->arena, a + 1, (size_t)(b - a - 1));
+}
+
+/* "/re/repl/flags": split on the separator (the first character), where
+ * a backslash before the separator makes it literal. */
+static int split_subst(pp_ctx *pp, char *s, char **re, char **repl, char **flags)
+{
+	char sep = s[0];
+	if (!sep)
+		return -1;
+	char *parts[3];
+	int k = 0;
+	char *o = s;
+	parts[k++] = o;
+	for (char *p = s + 1; *p; p++) {
+		if (*p == '\\' && p[1] == sep) {
+			*o++ = sep;
+			p++;
+		} else if (*p == sep) {
+			*o++ = 0;
+			if (k == 3)
+				return -1;
+			parts[k++] = o;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = 0;
+	if (k != 3)
+		return -1;
+	*re = parts[0];
+	*repl = parts[1];
+	*flags = parts[2];
+	(void)pp;
+	return 0;
+}
+
+static void do_subst(pp_ctx *pp, const lex_tok *t)
+{
+	const char *what = t->code == LX_SUBST ? "#!subst" : t->code == LX_SUBSTDEF ? "#!substdef"
+	                                                                               : "#!substdefs";
+	char *arg = quoted_arg(pp, t);
+	char *re, *repl, *flags;
+	if (!arg)
+		return;
+	if (split_subst(pp, arg, &re, &repl, &flags) < 0) {
+		diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span,
+		            "bad '%s' expression: expected \"/regex/replacement/flags\"", what);
+		return;
+	}
+	if (pp->nsubsts == PP_MAX_SUBST) {
+		diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span,
+		            "too many substitution rules (at most %d)", PP_MAX_SUBST);
+		return;
+	}
+	int cflags = REG_EXTENDED | REG_NEWLINE, global = 0;
+	for (char *f = flags; *f; f++) {
+		if (*f == 'i')
+			cflags |= REG_ICASE;
+		else if (*f == 'g')
+			global = 1;
+		else if (*f == 's')
+			cflags &= ~REG_NEWLINE;
+		else {
+			diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span,
+			            "unknown flag '%c' in '%s' (use i, g or s)", *f, what);
+			return;
+		}
+	}
+	pp_subst *sb = &pp->substs[pp->nsubsts];
+	int rc = regcomp(&sb->re, re, cflags);
+	if (rc) {
+		char eb[128];
+		regerror(rc, &sb->re, eb, sizeof eb);
+		diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span, "bad regex in '%s': %s",
+		            what, eb);
+		return;
+	}
+	sb->repl = repl;
+	sb->global = global;
+	pp->nsubsts++;
+	if (t->code == LX_SUBST)
+		return;
+	if (!id_len(re) || re[id_len(re)]) {
+		diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span,
+		            "'%s' needs an identifier as its match part, it also defines it", what);
+		return;
+	}
+	if (find_def(pp, re)) {
+		diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span, "'%s' is already defined",
+		            re);
+		return;
+	}
+	if (t->code == LX_SUBSTDEFS) {
+		size_t n = strlen(repl);
+		char *q = ast_alloc(pp->arena, n + 3);
+		q[0] = '"';
+		memcpy(q + 1, repl, n);
+		q[n + 1] = '"';
+		repl = q;
+	}
+	set_def(pp, re, repl, t->span.src, t->span.beg);
+}
+
+/* Apply every #!subst rule, in order, once each, to a string. */
+static void apply_substs(pp_ctx *pp, lex_tok *t)
+{
+	for (int r = 0; r < pp->nsubsts; r++) {
+		pp_subst *sb = &pp->substs[r];
+		const char *in = t->s;
+		size_t inlen = t->len, cap = inlen * 2 + 64, n = 0, off = 0;
+		char *out = NULL;
+		regmatch_t m[10];
+		int changed = 0;
+		while (off <= inlen) {
+			if (regexec(&sb->re, in + off, 10, m, off ? REG_NOTBOL : 0))
+				break;
+			if (!out)
+				out = malloc(cap);
+			size_t need = n + (size_t)m[0].rm_so + strlen(sb->repl) * (inlen + 1) + 1;
+			if (need > cap)
+				out = realloc(out, cap = need * 2);
+			if (!out)
+				abort();
+			memcpy(out + n, in + off, (size_t)m[0].rm_so);
+			n += (size_t)m[0].rm_so;
+			for (const char *p = sb->repl; *p; p++) {
+				if (*p == '\\' && p[1] >= '0' && p[1] <= '9') {
+					regmatch_t g = m[p[1] - '0'];
+					if (g.rm_so >= 0) {
+						memcpy(out + n, in + off + g.rm_so, (size_t)(g.rm_eo - g.rm_so));
+						n += (size_t)(g.rm_eo - g.rm_so);
+					}
+					p++;
+				} else {
+					out[n++] = *p;
+				}
+			}
+			changed = 1;
+			size_t adv = (size_t)m[0].rm_eo;
+			if (adv == 0) { /* empty match: copy one byte to make progress */
+				if (off < inlen)
+					out[n++] = in[off];
+				adv = 1;
+			}
+			off += adv;
+			if (!sb->global)
+				break;
+		}
+		if (!changed) {
+			free(out);
+			continue;
+		}
+		if (off < inlen) {
+			if (n + inlen - off + 1 > cap)
+				out = realloc(out, cap = n + inlen - off + 1);
+			if (!out)
+				abort();
+			memcpy(out + n, in + off, inlen - off);
+			n += inlen - off;
+		}
+		t->s = ast_strndup(pp->arena, out, n);
+		t->len = n;
+		free(out);
+	}
+}
+
+static int file_exists(const char *p)
+{
+	FILE *f = fopen(p, "rb");
+	if (f)
+		fclose(f);
+	return f != NULL;
+}
+
+/* Kamailio's search: the path as given (relative to the working directory),
+ * then beside the including file; routec adds the -I directories. */
+static char *resolve_include(pp_ctx *pp, const char *path, const ast_src *from)
+{
+	if (file_exists(path) || path[0] == '/')
+		return file_exists(path) ? ast_strndup(pp->arena, path, strlen(path)) : NULL;
+	char buf[4096];
+	if (from && from->kind == SRC_FILE) {
+		const char *slash = strrchr(from->name, '/');
+		if (slash) {
+			snprintf(buf, sizeof buf, "%.*s/%s", (int)(slash - from->name), from->name, path);
+			if (file_exists(buf))
+				return ast_strndup(pp->arena, buf, strlen(buf));
+		}
+	}
+	for (int i = 0; i < pp->nincdirs; i++) {
+		snprintf(buf, sizeof buf, "%s/%s", pp->incdirs[i], path);
+		if (file_exists(buf))
+			return ast_strndup(pp->arena, buf, strlen(buf));
+	}
+	return NULL;
+}
+
+static const ast_src *current_file(const pp_ctx *pp)
+{
+	for (int i = pp->depth - 1; i >= 0; i--)
+		if (pp->stack[i].src->kind == SRC_FILE)
+			return pp->stack[i].src;
+	return NULL;
+}
+
+static void do_include(pp_ctx *pp, lex_tok *t)
+{
+	int import = t->code == LX_IMPORT;
+	char *name = quoted_arg(pp, t);
+	if (!name)
+		return;
+	lex_tok nt = *t;
+	nt.s = name;
+	nt.len = strlen(name);
+	apply_substs(pp, &nt);
+	char *path = resolve_include(pp, nt.s, current_file(pp));
+	if (!path) {
+		if (!import)
+			diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span,
+			            "cannot open included file '%s' (searched the working directory, the "
+			            "including file's directory and -I directories)",
+			            nt.s);
+		return;
+	}
+	if (pp->stack[pp->depth - 1].file_depth >= PP_MAX_FILES_DEPTH) {
+		diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span,
+		            "includes nested more than %d deep (an include loop?)", PP_MAX_FILES_DEPTH);
+		return;
+	}
+	char *text;
+	size_t len;
+	if (read_file(pp, path, &text, &len) < 0) {
+		diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span, "cannot read '%s': %s",
+		            path, strerror(errno));
+		return;
+	}
+	ast_src *s = new_file_src(pp, path, text, len);
+	s->parent = t->span.src;
+	s->at = t->span.beg;
+	push_frame(pp, s, 1);
+}
+
+static void do_cond(pp_ctx *pp, lex_tok *t)
+{
+	if (t->code == LX_IFDEF || t->code == LX_IFNDEF) {
+		const char *kw = t->code == LX_IFDEF ? "#!ifdef" : "#!ifndef";
+		if (pp->nconds == PP_MAX_IFDEF) {
+			diag_report(pp->diags, DIAG_FATAL, "preprocessor", t->span,
+			            "'%s' nested more than %d deep", kw, PP_MAX_IFDEF);
+			return;
+		}
+		int dead = skipping(pp);
+		char *name = directive_name(pp, t, after_keyword(t->s), kw);
+		int def = name && find_def(pp, name);
+		pp_cond *c = &pp->conds[pp->nconds++];
+		c->dead = dead;
+		c->taking = !dead && (t->code == LX_IFDEF ? def : !def);
+		c->in_else = 0;
+		c->at = t->span;
+		c->name = name ? name : "?";
+		c->kw = kw;
+		return;
+	}
+	if (!pp->nconds) {
+		if (t->code == LX_ELSE)
+			diag_report(pp->diags, DIAG_WARNING, "preprocessor", t->span,
+			            "'#!else' without '#!ifdef' or '#!ifndef'");
+		else
+			diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span,
+			            "'#!endif' without '#!ifdef' or '#!ifndef'");
+		return;
+	}
+	pp_cond *c = &pp->conds[pp->nconds - 1];
+	if (t->code == LX_ELSE) {
+		if (c->in_else)
+			diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span,
+			            "a second '#!else' for the same '#!ifdef'");
+		c->in_else = 1;
+		if (!c->dead)
+			c->taking = !c->taking;
+	} else {
+		pp->nconds--;
+	}
+}
+
+/* At the end of all input: every #!ifdef must have been closed. */
+static void check_conds(pp_ctx *pp)
+{
+	for (int i = 0; i < pp->nconds; i++) {
+		diag *dg = diag_report(pp->diags, DIAG_ERROR, "preprocessor", pp->conds[i].at,
+		                       "unterminated '%s %s': no matching '#!endif'",
+		                       pp->conds[i].kw, pp->conds[i].name);
+		const ast_src *s = pp->conds[i].at.src;
+		/* The classic cause: `#!endif` as the last bytes of a file, with no
+		 * newline after it, or with a comment after it on the same line. */
+		if (dg && s && s->len >= 7) {
+			const char *e = s->text + s->len;
+			while (e > s->text && (e[-1] == ' ' || e[-1] == '\t'))
+				e--;
+			if (e - s->text >= 7 && !memcmp(e - 7, "#!endif", 7))
+				diag_note_add(dg, (ast_span){ 0 },
+				              "a '#!endif' at the very end of a file needs a newline after it");
+		}
+	}
+	pp->nconds = 0;
+}
+
+static void pop_frame(pp_ctx *pp)
+{
+	pp_frame *f = &pp->stack[--pp->depth];
+	int comment = f->src->kind == SRC_DEFINE && lex_ended_in_line_comment(f->sc);
+	lex_close(f->sc);
+	if (comment && pp->depth)
+		lex_skip_line(pp->stack[pp->depth - 1].sc);
+}
+
+static void expand(pp_ctx *pp, const pp_define *d, const lex_tok *use)
+{
+	if (pp->stack[pp->depth - 1].define_depth >= PP_MAX_DEFINE_DEPTH) {
+		diag_report(pp->diags, DIAG_ERROR, "preprocessor", use->span,
+		            "define '%s' expands into itself (more than %d nested expansions)", d->name,
+		            PP_MAX_DEFINE_DEPTH);
+		return;
+	}
+	ast_src *s = ast_alloc(pp->arena, sizeof *s);
+	s->kind = SRC_DEFINE;
+	s->name = d->name;
+	s->text = d->value;
+	s->len = strlen(d->value);
+	s->parent = use->span.src;
+	s->at = use->span.beg;
+	s->def_src = d->def_src;
+	s->def_at = d->def_at;
+	push_frame(pp, s, 0);
+}
+
+int pp_next(pp_ctx *pp, lex_tok *t)
+{
+	while (pp->depth > 0) {
+		pp_frame *f = &pp->stack[pp->depth - 1];
+		lex_mode mode = skipping(pp) ? LEX_SKIP : LEX_CODE;
+		if (mode == LEX_CODE && pp->last_code == '[' && pp->last_code_before == EVENT_ROUTE)
+			mode = LEX_EVNAME;
+		lex_set_mode(f->sc, mode);
+		int code = lex_next(f->sc, t);
+		switch (code) {
+		case LX_EOF:
+			pop_frame(pp);
+			continue;
+		case LX_ERROR:
+			continue;
+		case LX_IFDEF:
+		case LX_IFNDEF:
+		case LX_ELSE:
+		case LX_ENDIF:
+			do_cond(pp, t);
+			continue;
+		}
+		if (skipping(pp))
+			continue;
+		switch (code) {
+		case LX_DEFINE:
+		case LX_TRYDEF:
+		case LX_REDEF:
+			do_define(pp, t);
+			continue;
+		case LX_DEFENV:
+			do_defenv(pp, t);
+			continue;
+		case LX_SUBST:
+		case LX_SUBSTDEF:
+		case LX_SUBSTDEFS:
+			do_subst(pp, t);
+			continue;
+		case LX_INCLUDE:
+		case LX_IMPORT:
+			do_include(pp, t);
+			continue;
+		case LX_COMPAT:
+			pp->kamailio_mode = t->s[2] == 'K' || t->s[2] == 'O';
+			continue;
+		case LX_AVP:
+			/* Kamailio's default (no header) is its MAX compatibility mode,
+			 * where these are AVPs; after #!KAMAILIO they are errors. */
+			if (pp->kamailio_mode)
+				diag_report(pp->diags, DIAG_ERROR, "syntax", t->span,
+				            "'%.*s' is SER-style AVP syntax, not accepted after '#!KAMAILIO': "
+				            "write $avp(name)", (int)t->len, t->s);
+			code = PVAR;
+			t->s = ast_strndup(pp->arena, t->s, t->len);
+			apply_substs(pp, t);
+			break;
+		case ID: {
+			char *name = ast_strndup(pp->arena, t->s, t->len);
+			const pp_define *d = find_def(pp, name);
+			if (d) {
+				expand(pp, d, t);
+				continue;
+			}
+			t->s = name;
+			break;
+		}
+		case STRING:
+		case PVAR:
+			t->s = ast_strndup(pp->arena, t->s, t->len);
+			apply_substs(pp, t);
+			break;
+		default:
+			t->s = ast_strndup(pp->arena, t->s, t->len);
+		}
+		t->code = code;
+		pp->last_code_before = pp->last_code;
+		pp->last_code = code;
+		pp->last_span = t->span;
+		return code;
+	}
+	check_conds(pp);
+	memset(t, 0, sizeof *t);
+	t->span = pp->last_span;
+	t->span.beg = t->span.end;
+	return 0;
+}
