@@ -42,8 +42,13 @@ static ast_node *mk_int(parse_ctx *ctx, long v, ast_span sp);
 static ast_node *mk_route(parse_ctx *ctx, int kind, ast_node *name, ast_node *body, ast_span sp);
 static ast_node *mk_flow(parse_ctx *ctx, int flow, ast_node *val, ast_span sp);
 static ast_node *mk_bare_call(parse_ctx *ctx, const char *name, ast_span sp);
+static ast_node *mk_field_cmp(parse_ctx *ctx, int field, ast_span fsp, int op, ast_span opsp,
+                              ast_node *rhs, ast_span sp);
+static void check_field_cmp(parse_ctx *ctx, int field, int op, ast_span opsp,
+                            const ast_node *other, int myself_first);
 static ast_node *mk_call(parse_ctx *ctx, const char *name, ast_node *args, ast_span sp);
 static void define_mod(parse_ctx *ctx, const char *path);
+static void check_values(parse_ctx *ctx);
 static void yyerror(YYLTYPE *loc, parse_ctx *ctx, const char *msg);
 static ast_node *host_append(parse_ctx *ctx, ast_node *h, char sep, const char *s, size_t n, ast_span sp);
 static void err(parse_ctx *ctx, ast_span sp, const char *fmt, ...)
@@ -154,21 +159,24 @@ cfgvar:
 	;
 
 	| ID '[' NUMBER ']' '.' ID '=' cfgval {
-		char buf[256];
-		int n = snprintf(buf, sizeof buf, "%s[%ld].%s", $1.s, $3, $6.s);
+		int n = snprintf(NULL, 0, "%s[%ld].%s", $1.s, $3, $6.s); /* names have no length cap */
+		char *buf = ast_alloc(ctx->arena, (size_t)n + 1);
+		snprintf(buf, (size_t)n + 1, "%s[%ld].%s", $1.s, $3, $6.s);
 		$$ = mk_str(ctx, AST_CFGVAR, buf, (size_t)n, @$);
 		$$->a = $8;
 	}
 	| ID '.' DEFAULT '=' cfgval opt_desc {
-		char buf[256];
-		int n = snprintf(buf, sizeof buf, "%s.default", $1.s);
+		int n = snprintf(NULL, 0, "%s.default", $1.s);
+		char *buf = ast_alloc(ctx->arena, (size_t)n + 1);
+		snprintf(buf, (size_t)n + 1, "%s.default", $1.s);
 		$$ = mk_str(ctx, AST_CFGVAR, buf, (size_t)n, @$);
 		$$->a = $5;
 		$$->b = $6;
 	}
 	| DEFAULT '.' ID '=' cfgval opt_desc {
-		char buf[256];
-		int n = snprintf(buf, sizeof buf, "default.%s", $3.s);
+		int n = snprintf(NULL, 0, "default.%s", $3.s);
+		char *buf = ast_alloc(ctx->arena, (size_t)n + 1);
+		snprintf(buf, (size_t)n + 1, "default.%s", $3.s);
 		$$ = mk_str(ctx, AST_CFGVAR, buf, (size_t)n, @$);
 		$$->a = $5;
 		$$->b = $6;
@@ -533,21 +541,14 @@ expr:
 	| CAST_INT expr		{ $$ = mk_op(ctx, AST_UNOP, OP_CAST_INT, $2, NULL, @$); }
 	| CAST_STR expr		{ $$ = mk_op(ctx, AST_UNOP, OP_CAST_STR, $2, NULL, @$); }
 	/* legacy elements: `method == "INVITE"`, `uri == myself`, `src_ip == 10.0.0.0/8` */
-	| FIELD cmpop expr %prec EQ {
-		ast_node *f = mk(ctx, AST_FIELD, @1); f->op = (int)$1;
-		$$ = mk_op(ctx, AST_BINOP, $2, f, $3, @$);
-	}
-	| FIELD cmpop dotted %prec EQ {
-		ast_node *f = mk(ctx, AST_FIELD, @1); f->op = (int)$1;
-		$$ = mk_op(ctx, AST_BINOP, $2, f, $3, @$);
-	}
-	| FIELD cmpop MYSELF %prec EQ {
-		ast_node *f = mk(ctx, AST_FIELD, @1); f->op = (int)$1;
-		$$ = mk_op(ctx, AST_BINOP, $2, f, mk(ctx, AST_MYSELF, @3), @$);
-	}
+	| FIELD cmpop expr %prec EQ	{ $$ = mk_field_cmp(ctx, (int)$1, @1, $2, @2, $3, @$); }
+	| FIELD cmpop dotted %prec EQ	{ $$ = mk_field_cmp(ctx, (int)$1, @1, $2, @2, $3, @$); }
+	| FIELD cmpop MYSELF %prec EQ	{ $$ = mk_field_cmp(ctx, (int)$1, @1, $2, @2, mk(ctx, AST_MYSELF, @3), @$); }
+	| FIELD cmpop '*'		{ $$ = mk_field_cmp(ctx, (int)$1, @1, $2, @2, mk_str(ctx, AST_PROTO, "*", 1, @3), @$); }
 	| MYSELF cmpop FIELD {
 		ast_node *f = mk(ctx, AST_FIELD, @3); f->op = (int)$3;
 		$$ = mk_op(ctx, AST_BINOP, $2, mk(ctx, AST_MYSELF, @1), f, @$);
+		check_field_cmp(ctx, (int)$3, $2, @2, $$->a, 1);
 	}
 	;
 
@@ -674,6 +675,63 @@ static ast_node *mk_call(parse_ctx *ctx, const char *name, ast_node *args, ast_s
 		err(ctx, args->kids.v[6]->span,
 		    "too many arguments to '%s': a function call takes at most 6", name);
 	return x;
+}
+
+/* The legacy message fields are not values: Kamailio's grammar (cfg.y
+ * exp_elem) lists, per kind of field, the operators and the bare operands
+ * (myself, a host name, '*') each one takes. */
+typedef enum { FK_METHOD, FK_URI, FK_INT, FK_PROTO, FK_IP } field_kind;
+
+static field_kind field_kind_of(int f)
+{
+	switch (f) {
+	case F_METHOD: return FK_METHOD;
+	case F_URI: case F_FROM_URI: case F_TO_URI: return FK_URI;
+	case F_PROTO: case F_SND_PROTO: case F_TO_PROTO: return FK_PROTO;
+	case F_SRC_IP: case F_DST_IP: case F_SND_IP: case F_TO_IP: return FK_IP;
+	default: return FK_INT;
+	}
+}
+
+/* `other` is the operand that is not the field; `myself_first` for
+ * `myself == uri`, which takes only == and !=. */
+static void check_field_cmp(parse_ctx *ctx, int field, int op, ast_span opsp,
+                            const ast_node *other, int myself_first)
+{
+	field_kind k = field_kind_of(field);
+	const char *name = ast_field_name(field);
+	int eq = op == OP_EQ || op == OP_NE || op == OP_STREQ || op == OP_STRNE;
+	int rel = op == OP_LT || op == OP_GT || op == OP_LE || op == OP_GE;
+	if (other->kind == AST_MYSELF && k != FK_URI && k != FK_IP) {
+		err(ctx, other->span, "'myself' is compared only with uri, from_uri, to_uri, src_ip, "
+		    "dst_ip, snd_ip or to_ip, not with '%s'", name);
+		return;
+	}
+	if (myself_first && !eq) {
+		err(ctx, opsp, "'myself' is compared with == or != only");
+		return;
+	}
+	if (k == FK_INT ? !(eq || rel) : k == FK_PROTO ? !eq : !(eq || op == OP_MATCH)) {
+		err(ctx, opsp, "'%s' is compared with %s only", name,
+		    k == FK_INT ? "==, !=, <, >, <= or >=" : k == FK_PROTO ? "== or !="
+		                                                          : "==, != or =~");
+		return;
+	}
+	if (other->kind == AST_HOST && k != FK_IP)
+		err(ctx, other->span, "a host name must be quoted here: only src_ip, dst_ip, snd_ip "
+		    "and to_ip take a bare one");
+	else if (other->kind == AST_PROTO && other->str[0] == '*' && k != FK_PROTO)
+		err(ctx, other->span, "'*' (any protocol) is compared only with proto or snd_proto");
+}
+
+/* `method == "INVITE"`, `uri == myself`, `src_ip == 10.0.0.0/8` ... */
+static ast_node *mk_field_cmp(parse_ctx *ctx, int field, ast_span fsp, int op, ast_span opsp,
+                              ast_node *rhs, ast_span sp)
+{
+	ast_node *f = mk(ctx, AST_FIELD, fsp);
+	f->op = field;
+	check_field_cmp(ctx, field, op, opsp, rhs, 0);
+	return mk_op(ctx, AST_BINOP, op, f, rhs, sp);
 }
 
 /* A few core commands may be written without parentheses (Kamailio's
@@ -809,6 +867,84 @@ static void check_routes(parse_ctx *ctx)
 	}
 }
 
+/* Kamailio's grammar has no bare identifier as a value: one is accepted only
+ * where a name is meant (a function argument: flag and route names; the
+ * right side of `method == INVITE`).  A bare name anywhere else is almost
+ * always a #!define that is not defined. */
+static void bare_values(parse_ctx *ctx, const ast_node *n, int name_ok)
+{
+	if (!n)
+		return;
+	if (n->kind == AST_BAREWORD && !name_ok) {
+		diag_report(ctx->diags, DIAG_ERROR, "syntax", n->span,
+		            "'%s' is not a value: a string needs quotes, and a #!define of that name "
+		            "is not defined here", n->str);
+		return;
+	}
+	if (n->kind == AST_CALL) {
+		for (int i = 0; i < n->kids.n; i++)
+			bare_values(ctx, n->kids.v[i], 1);
+		return;
+	}
+	if (n->kind == AST_BINOP && n->a && n->a->kind == AST_FIELD) {
+		bare_values(ctx, n->b, 1);
+		return;
+	}
+	if (n->kind == AST_ASSIGN) {
+		bare_values(ctx, n->b, 0);
+		return;
+	}
+	bare_values(ctx, n->a, 0);
+	bare_values(ctx, n->b, 0);
+	bare_values(ctx, n->c, 0);
+	for (int i = 0; i < n->kids.n; i++)
+		bare_values(ctx, n->kids.v[i], 0);
+}
+
+/* setflag(NAME) needs NAME declared with `flags NAME:N` (or a #!define that
+ * makes it a number): Kamailio says "flag not declared". */
+static int flag_declared(const ast_node *root, const char *name)
+{
+	for (int i = 0; i < root->kids.n; i++) {
+		const ast_node *d = root->kids.v[i];
+		if (d->kind != AST_FLAGSDECL || d->op)
+			continue;
+		for (int j = 0; j < d->kids.n; j++)
+			if (!strcmp(d->kids.v[j]->str, name))
+				return 1;
+	}
+	return 0;
+}
+
+static void flag_names(parse_ctx *ctx, const ast_node *n)
+{
+	if (!n)
+		return;
+	if (n->kind == AST_CALL && n->kids.n == 1 && n->kids.v[0]->kind == AST_BAREWORD &&
+	    (!strcmp(n->str, "setflag") || !strcmp(n->str, "resetflag") ||
+	     !strcmp(n->str, "isflagset")) &&
+	    !flag_declared(ctx->root, n->kids.v[0]->str))
+		diag_report(ctx->diags, DIAG_ERROR, "syntax", n->kids.v[0]->span,
+		            "flag '%s' is not declared: declare it with 'flags %s:N' or "
+		            "'#!define %s N'", n->kids.v[0]->str, n->kids.v[0]->str, n->kids.v[0]->str);
+	flag_names(ctx, n->a);
+	flag_names(ctx, n->b);
+	flag_names(ctx, n->c);
+	for (int i = 0; i < n->kids.n; i++)
+		flag_names(ctx, n->kids.v[i]);
+}
+
+static void check_values(parse_ctx *ctx)
+{
+	for (int i = 0; i < ctx->root->kids.n; i++) {
+		const ast_node *r = ctx->root->kids.v[i];
+		if (r->kind != AST_ROUTE)
+			continue;
+		bare_values(ctx, r->a, 0);
+		flag_names(ctx, r->a);
+	}
+}
+
 /* ---- entry points ---- */
 
 static int run(parse_ctx *ctx, ast_script *out)
@@ -818,6 +954,7 @@ static int run(parse_ctx *ctx, ast_script *out)
 	int errors_before = ctx->diags->errors;
 	yyparse(ctx);
 	check_routes(ctx);
+	check_values(ctx);
 	out->root = ctx->root;
 	out->arena = ctx->arena;
 	pp_free(ctx->pp);

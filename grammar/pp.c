@@ -762,6 +762,10 @@ int pp_next(pp_ctx *pp, lex_tok *t)
 			pop_frame(pp);
 			continue;
 		case LX_ERROR:
+			/* A bad event_route name: read what follows as code, or the
+			 * scanner would be put back into the name mode forever. */
+			if (mode == LEX_EVNAME)
+				pp->last_code = LX_ERROR;
 			continue;
 		case LX_IFDEF:
 		case LX_IFNDEF:
@@ -791,7 +795,8 @@ int pp_next(pp_ctx *pp, lex_tok *t)
 			do_include(pp, t);
 			continue;
 		case LX_COMPAT:
-			pp->kamailio_mode = t->s[2] == 'K' || t->s[2] == 'O';
+			pp->kamailio_mode = t->s[t->s[0] == '/' ? 3 : 2] == 'K' ||
+			                    t->s[t->s[0] == '/' ? 3 : 2] == 'O'; /* "//!KAMAILIO" too */
 			continue;
 		case LX_AVP:
 			/* Kamailio's default (no header) is its MAX compatibility mode,
