@@ -76,21 +76,21 @@ build/bench-front: bench/bench_front.c $(B)/libfront.a
 # libFuzzer: the front end built again with clang, coverage and ASan.
 FUZZ_SECONDS ?= 600
 FZ := build-fuzz
-FZFLAGS := $(CSTD) -g -O1 -fsanitize=fuzzer-no-link,address,undefined -I$(FZ)/gen -Igrammar -Icompiler -Iruntime/include -Iruntime
+FZFLAGS := $(CSTD) -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -I$(FZ)/gen -Igrammar -Icompiler -Iruntime/include -Iruntime
 $(FZ)/gen/parser.c $(FZ)/gen/parser.h: grammar/parser.y
 	@mkdir -p $(FZ)/gen
 	bison --defines=$(FZ)/gen/parser.h -o $(FZ)/gen/parser.c $<
 $(FZ)/gen/lexer.c $(FZ)/gen/lexer.h: grammar/lexer.l
 	@mkdir -p $(FZ)/gen
 	flex --header-file=$(FZ)/gen/lexer.h -o $(FZ)/gen/lexer.c $<
-$(FZ)/fuzz_front: tests/fuzz/fuzz_front.c $(FRONT_SRC) $(FZ)/gen/lexer.c $(FZ)/gen/parser.c
+$(FZ)/fuzz_front: tests/fuzz/fuzz_front.c $(FRONT_SRC) $(FZ)/gen/lexer.c $(FZ)/gen/parser.c $(wildcard grammar/*.h compiler/*.h compiler/*.def)
 	clang $(FZFLAGS) -fsanitize=fuzzer -o $@ tests/fuzz/fuzz_front.c $(FRONT_SRC) $(FZ)/gen/lexer.c $(FZ)/gen/parser.c -lpcre2-8
 fuzz: deps
 	@sh mk/deps.sh test
 	@$(MAKE) --no-print-directory $(FZ)/fuzz_front
 	mkdir -p $(FZ)/corpus tests/corpus/fuzz
 	$(FZ)/fuzz_front -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=2048 \
-	  -artifact_prefix=tests/corpus/fuzz/ -dict=tests/fuzz/cfg.dict $(FZ)/corpus tests/check tests/corpus/fuzz
+	  -artifact_prefix=tests/corpus/fuzz/ -dict=tests/fuzz/cfg.dict $(FZ)/corpus tests/check tests/corpus/fuzz tests/fuzz/seeds
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -239,6 +239,8 @@ static void dump_rec(FILE *out, const ast_node *n, int depth, const char *role)
 	fprintf(out, " @%d:%d", n->span.beg.line, n->span.beg.col);
 	if (n->span.src && n->span.src->kind == SRC_DEFINE)
 		fprintf(out, " (from %s)", n->span.src->name);
+	else if (n->span.src && n->span.src->parent) /* an included file */
+		fprintf(out, " (in %s)", n->span.src->name);
 	fputc('\n', out);
 	if (n->kind == AST_IF) {
 		dump_child(out, n->a, depth + 1, "cond");

@@ -126,6 +126,7 @@ struct ast_node {
 	ast_node *a, *b, *c;
 	ast_list kids;
 	ast_span span;
+	int depth;     /* expressions: nesting below this node (the parser bounds it) */
 };
 
 /* A parsed script: its nodes, its sources and the arena that owns them. */

@@ -33,11 +33,39 @@ int diag_capped(const diag_ctx *d)
 	return d->errors >= DIAG_ERROR_CAP;
 }
 
+int diag_set_rule(diag_ctx *d, const char *name, diag_rule_state st)
+{
+	for (int i = 0; i < d->nrules; i++)
+		if (!strcmp(d->rules[i].name, name)) {
+			d->rules[i].state = st;
+			return 0;
+		}
+	if (d->nrules == DIAG_MAX_RULES)
+		return -1;
+	d->rules[d->nrules].name = name;
+	d->rules[d->nrules++].state = st;
+	return 0;
+}
+
+static diag_rule_state rule_state(const diag_ctx *d, const char *rule)
+{
+	for (int i = 0; rule && i < d->nrules; i++)
+		if (!strcmp(d->rules[i].name, rule))
+			return d->rules[i].state;
+	return DIAG_RULE_ON;
+}
+
 diag *diag_vreport(diag_ctx *d, diag_severity sev, const char *rule, ast_span sp,
                    const char *fmt, va_list ap)
 {
-	if (sev == DIAG_WARNING && d->werror)
-		sev = DIAG_ERROR;
+	diag_severity orig = sev;
+	if (sev == DIAG_WARNING) {
+		diag_rule_state st = rule_state(d, rule);
+		if (st == DIAG_RULE_OFF)
+			return NULL;
+		if (st == DIAG_RULE_ERROR || d->werror)
+			sev = DIAG_ERROR;
+	}
 	if (sev >= DIAG_ERROR) {
 		if (diag_capped(d)) {
 			d->suppressed++;
@@ -56,6 +84,7 @@ diag *diag_vreport(diag_ctx *d, diag_severity sev, const char *rule, ast_span sp
 	diag *dg = &d->v[d->n++];
 	memset(dg, 0, sizeof *dg);
 	dg->sev = sev;
+	dg->was_warning = sev == DIAG_ERROR && orig == DIAG_WARNING;
 	dg->rule = rule;
 	dg->span = sp;
 	dg->msg = vfmt(fmt, ap);
@@ -97,7 +126,7 @@ static const char *sev_name(diag_severity s)
 
 /* A position in a define expansion is reported where the define was used;
  * the define itself gets a note.  This walks up to the file. */
-static const ast_src *file_of(const ast_src *s, ast_pos *pos)
+const ast_src *diag_file_of(const ast_src *s, ast_pos *pos)
 {
 	while (s && s->kind == SRC_DEFINE) {
 		*pos = s->at;
@@ -139,18 +168,18 @@ static void print_include_chain(FILE *out, const ast_src *s)
 	for (const ast_src *p = s; p && p->parent; p = p->parent)
 		if (p->kind == SRC_FILE) {
 			ast_pos at = p->at;
-			const ast_src *f = file_of(p->parent, &at);
+			const ast_src *f = diag_file_of(p->parent, &at);
 			if (f)
 				fprintf(out, "In file included from %s:%d:\n", f->name, at.line);
 		}
 }
 
 static void print_one_gcc(FILE *out, diag_severity sev, ast_span sp, const char *msg,
-                          const char *rule, int chain)
+                          const char *rule, int warning_rule, int chain)
 {
 	ast_pos beg = sp.beg, end = sp.end;
 	const ast_src *def = sp.src && sp.src->kind == SRC_DEFINE ? sp.src : NULL;
-	const ast_src *f = file_of(sp.src, &beg);
+	const ast_src *f = diag_file_of(sp.src, &beg);
 	if (def) {
 		end = beg;
 	}
@@ -161,15 +190,15 @@ static void print_one_gcc(FILE *out, diag_severity sev, ast_span sp, const char 
 	else
 		fputs("routec: ", out);
 	fprintf(out, "%s: %s", sev_name(sev), msg);
-	if (sev == DIAG_WARNING && rule)
-		fprintf(out, " [-W%s]", rule);
+	if (rule && (sev == DIAG_WARNING || (sev == DIAG_ERROR && warning_rule)))
+		fprintf(out, " [-W%s%s]", sev == DIAG_ERROR ? "error=" : "", rule);
 	fputc('\n', out);
 	if (f)
 		print_line(out, f, beg, end);
 	/* One note per nested define, innermost first, at the #!define line. */
 	for (const ast_src *s = def; s && s->kind == SRC_DEFINE; s = s->parent) {
 		ast_pos dp = s->def_at;
-		const ast_src *df = file_of(s->def_src, &dp);
+		const ast_src *df = diag_file_of(s->def_src, &dp);
 		if (df) {
 			fprintf(out, "%s:%d:%d: note: expanded from '#!define %s'\n", df->name,
 			        dp.line, dp.col, s->name);
@@ -180,7 +209,7 @@ static void print_one_gcc(FILE *out, diag_severity sev, ast_span sp, const char 
 	}
 }
 
-static void json_str(FILE *out, const char *s)
+void diag_json_str(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; s && *s; s++) {
@@ -200,11 +229,11 @@ static void json_str(FILE *out, const char *s)
 static void json_loc(FILE *out, ast_span sp)
 {
 	ast_pos beg = sp.beg, end = sp.end;
-	const ast_src *f = file_of(sp.src, &beg);
+	const ast_src *f = diag_file_of(sp.src, &beg);
 	if (sp.src && sp.src->kind == SRC_DEFINE)
 		end = beg;
 	fputs("\"file\":", out);
-	json_str(out, f ? f->name : "");
+	diag_json_str(out, f ? f->name : "");
 	fprintf(out, ",\"line\":%d,\"column\":%d,\"end_line\":%d,\"end_column\":%d", beg.line,
 	        beg.col, end.line, end.col);
 }
@@ -217,17 +246,17 @@ static void print_json(const diag_ctx *d, FILE *out)
 		fprintf(out, "%s\n {", i ? "," : "");
 		json_loc(out, dg->span);
 		fputs(",\"severity\":", out);
-		json_str(out, sev_name(dg->sev));
+		diag_json_str(out, sev_name(dg->sev));
 		fputs(",\"rule\":", out);
-		json_str(out, dg->rule ? dg->rule : "");
+		diag_json_str(out, dg->rule ? dg->rule : "");
 		fputs(",\"message\":", out);
-		json_str(out, dg->msg);
+		diag_json_str(out, dg->msg);
 		fputs(",\"notes\":[", out);
 		for (int j = 0; j < dg->nnotes; j++) {
 			fputs(j ? ",{" : "{", out);
 			json_loc(out, dg->notes[j].span);
 			fputs(",\"message\":", out);
-			json_str(out, dg->notes[j].msg);
+			diag_json_str(out, dg->notes[j].msg);
 			fputs("}", out);
 		}
 		fputs("]}", out);
@@ -241,11 +270,15 @@ void diag_print(const diag_ctx *d, diag_format fmt, FILE *out)
 		print_json(d, out);
 		return;
 	}
+	if (fmt == DIAG_FMT_SARIF) {
+		diag_print_sarif(d, out);
+		return;
+	}
 	for (int i = 0; i < d->n; i++) {
 		const diag *dg = &d->v[i];
-		print_one_gcc(out, dg->sev, dg->span, dg->msg, dg->rule, 1);
+		print_one_gcc(out, dg->sev, dg->span, dg->msg, dg->rule, dg->was_warning, 1);
 		for (int j = 0; j < dg->nnotes; j++)
-			print_one_gcc(out, DIAG_NOTE, dg->notes[j].span, dg->notes[j].msg, NULL, 0);
+			print_one_gcc(out, DIAG_NOTE, dg->notes[j].span, dg->notes[j].msg, NULL, 0, 0);
 	}
 	if (d->suppressed)
 		fprintf(out, "routec: too many errors; %d more not shown\n", d->suppressed);

@@ -11,7 +11,10 @@
 #include "ast.h"
 
 typedef enum { DIAG_NOTE, DIAG_WARNING, DIAG_ERROR, DIAG_FATAL } diag_severity;
-typedef enum { DIAG_FMT_GCC, DIAG_FMT_JSON } diag_format;
+typedef enum { DIAG_FMT_GCC, DIAG_FMT_JSON, DIAG_FMT_SARIF } diag_format;
+/* What -W options ask of one warning rule. */
+typedef enum { DIAG_RULE_ON, DIAG_RULE_OFF, DIAG_RULE_ERROR } diag_rule_state;
+#define DIAG_MAX_RULES 32
 
 #define DIAG_MAX_NOTES 4
 #define DIAG_ERROR_CAP 20
@@ -28,6 +31,7 @@ typedef struct diag {
 	char *msg;
 	diag_note notes[DIAG_MAX_NOTES];
 	int nnotes;
+	int was_warning; /* a warning made an error by -Werror */
 } diag;
 
 typedef struct diag_ctx {
@@ -36,6 +40,8 @@ typedef struct diag_ctx {
 	int errors, warnings;
 	int suppressed;     /* errors past the cap: counted, not stored */
 	int werror;         /* -Werror: warnings count as errors */
+	struct { const char *name; diag_rule_state state; } rules[DIAG_MAX_RULES];
+	int nrules;
 } diag_ctx;
 
 void diag_init(diag_ctx *d);
@@ -49,8 +55,18 @@ diag *diag_vreport(diag_ctx *d, diag_severity sev, const char *rule, ast_span sp
 void diag_note_add(diag *dg, ast_span sp, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* -Wname (on), -Wno-name (off), -Werror=name (error).  Returns -1 when the
+ * table is full. */
+int diag_set_rule(diag_ctx *d, const char *name, diag_rule_state st);
+
 /* True once the error cap is reached: callers may stop early. */
 int diag_capped(const diag_ctx *d);
+
+/* SARIF 2.1.0 (diag_sarif.c). */
+void diag_print_sarif(const diag_ctx *d, FILE *out);
+/* Where a span is reported: define expansions map to their use site. */
+const ast_src *diag_file_of(const ast_src *s, ast_pos *pos);
+void diag_json_str(FILE *out, const char *s);
 
 /* Render every diagnostic, then (gcc format) the "N errors, M warnings" line. */
 void diag_print(const diag_ctx *d, diag_format fmt, FILE *out);

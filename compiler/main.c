@@ -6,6 +6,7 @@
 #include "ast.h"
 #include "diag.h"
 #include "parse.h"
+#include "sema.h"
 
 #define ROUTEC_VERSION "0.1.0"
 
@@ -25,8 +26,10 @@ static void usage(FILE *out)
 	      "  -I DIR             also search DIR for included files\n"
 	      "  -D NAME[=VALUE]    define NAME, like '#!define' (Kamailio's -A)\n"
 	      "  --syntax-only      check: stop after preprocessing and parsing\n"
-	      "  --format=gcc|json  check: diagnostics format (default gcc)\n"
+	      "  --format=gcc|json|sarif  check: diagnostics format (default gcc)\n"
+	      "  --require-runtime  check: calls the runtime cannot run are errors\n"
 	      "  -Werror            check: treat warnings as errors\n"
+	      "  -Werror=RULE, -WRULE, -Wno-RULE   one warning as error, on, off\n"
 	      "\n"
 	      "exit status: 0 no error, 1 errors in a script, 2 usage or I/O problem\n",
 	      out);
@@ -41,7 +44,10 @@ typedef struct cli {
 	const char **defines;
 	int ndefines;
 	int syntax_only;
+	int require_runtime;
 	int werror;
+	const char **wopts; /* -W options, applied in order */
+	int nwopts;
 	diag_format fmt;
 } cli;
 
@@ -79,6 +85,12 @@ static int parse_args(int argc, char **argv, cli *c)
 			c->syntax_only = 1;
 		} else if (!strcmp(a, "-Werror")) {
 			c->werror = 1;
+		} else if (!strncmp(a, "-W", 2) && a[2]) {
+			push_arg(&c->wopts, &c->nwopts, a + 2);
+		} else if (!strcmp(a, "--require-runtime")) {
+			c->require_runtime = 1;
+		} else if (!strcmp(a, "--format=sarif")) {
+			c->fmt = DIAG_FMT_SARIF;
 		} else if (!strcmp(a, "--format=gcc")) {
 			c->fmt = DIAG_FMT_GCC;
 		} else if (!strcmp(a, "--format=json")) {
@@ -103,10 +115,23 @@ static int check_one(const cli *c, const char *file, int dump)
 	diag_ctx d;
 	diag_init(&d);
 	d.werror = c->werror;
+	for (int i = 0; i < c->nwopts; i++) {
+		const char *w = c->wopts[i];
+		if (!strncmp(w, "error=", 6))
+			diag_set_rule(&d, w + 6, DIAG_RULE_ERROR);
+		else if (!strncmp(w, "no-", 3))
+			diag_set_rule(&d, w + 3, DIAG_RULE_OFF);
+		else
+			diag_set_rule(&d, w, DIAG_RULE_ON);
+	}
 	parse_opts o = { c->incdirs, c->nincdirs, c->defines, c->ndefines };
 	ast_script s = { 0 };
 	parse_file(file, &o, &s, &d);
 	int io_error = !s.root;
+	if (!dump && !c->syntax_only && s.root) {
+		sema_opts so = { .require_runtime = c->require_runtime };
+		sema_check(s.root, &d, &so);
+	}
 	if (dump && s.root && !d.errors)
 		ast_dump(stdout, s.root);
 	diag_print(&d, c->fmt, stderr);
@@ -150,5 +175,6 @@ int main(int argc, char **argv)
 	free(c.files);
 	free(c.incdirs);
 	free(c.defines);
+	free(c.wopts);
 	return rc;
 }

@@ -1,0 +1,341 @@
+/* sema.c: name resolution, the call graph and route types, modparam checks.
+ * Function arguments are checked in sema_call.c, expressions in sema_expr.c,
+ * lint rules in lint.c. */
+#include "sema.h"
+
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sema_fn.h"
+#include "sema_pv.h"
+
+static const char *const ctx_names[] = {
+	"request_route", "failure_route", "onreply_route", "branch_route", "onsend_route",
+	"reply_route", "event_route",
+};
+
+const char *sema_ctx_name(unsigned bit)
+{
+	for (int i = 0; i < CTX_COUNT; i++)
+		if (bit == 1u << i)
+			return ctx_names[i];
+	return "route";
+}
+
+static int ctx_index(unsigned bit)
+{
+	for (int i = 0; i < CTX_COUNT; i++)
+		if (bit == 1u << i)
+			return i;
+	return 0;
+}
+
+sema_route *sema_find_route(sema_ctx *s, int kind, const char *name)
+{
+	for (int i = 0; i < s->nroutes; i++)
+		if (s->routes[i].kind == kind && !strcmp(s->routes[i].name, name))
+			return &s->routes[i];
+	return NULL;
+}
+
+static unsigned initial_ctx(const ast_node *r)
+{
+	switch (r->op) {
+	case RT_KIND_REQUEST: return strcmp(r->str, "0") ? 0 : CTX_REQUEST;
+	case RT_KIND_REPLY: return CTX_REPLY;
+	case RT_KIND_ONREPLY: return CTX_ONREPLY;
+	case RT_KIND_FAILURE: return CTX_FAILURE;
+	case RT_KIND_BRANCH: return CTX_BRANCH;
+	case RT_KIND_ONSEND: return CTX_ONSEND;
+	case RT_KIND_EVENT:
+		return CTX_EVENT;
+	}
+	return CTX_REQUEST;
+}
+
+static void add_module(sema_ctx *s, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	size_t n = strlen(base);
+	if (n > 3 && !strcmp(base + n - 3, ".so"))
+		n -= 3;
+	char *name = malloc(n + 1);
+	if (!name)
+		abort();
+	memcpy(name, base, n);
+	name[n] = 0;
+	s->modules = realloc(s->modules, (size_t)(s->nmodules + 1) * sizeof *s->modules);
+	if (!s->modules)
+		abort();
+	s->modules[s->nmodules++] = name;
+}
+
+int sema_module_loaded(const sema_ctx *s, const char *module)
+{
+	if (!strcmp(module, "core"))
+		return 1;
+	for (int i = 0; i < s->nmodules; i++)
+		if (!strcmp(s->modules[i], module))
+			return 1;
+	return 0;
+}
+
+static void collect(sema_ctx *s)
+{
+	const ast_list *top = &s->root->kids;
+	s->routes = calloc((size_t)top->n + 1, sizeof *s->routes);
+	if (!s->routes)
+		abort();
+	for (int i = 0; i < top->n; i++) {
+		const ast_node *n = top->v[i];
+		if (n->kind == AST_LOADMODULE && !n->op) {
+			add_module(s, n->a->str);
+			if (!sema_module_known(s->modules[s->nmodules - 1]))
+				s->unknown_modules++;
+		}
+		if (n->kind != AST_ROUTE || sema_find_route(s, n->op, n->str))
+			continue; /* duplicates were reported by the parser */
+		sema_route *r = &s->routes[s->nroutes++];
+		r->node = n;
+		r->kind = n->op;
+		r->name = n->str;
+		r->ctx = initial_ctx(n);
+		r->used = r->ctx != 0 && (n->op == RT_KIND_REQUEST || n->op == RT_KIND_REPLY ||
+		                          n->op == RT_KIND_ONSEND || n->op == RT_KIND_EVENT);
+	}
+}
+
+/* ---- the call graph ------------------------------------------------------ */
+
+typedef struct edge {
+	sema_route *from, *to;
+	const ast_node *call;
+} edge;
+
+typedef struct graph {
+	edge *v;
+	int n, cap;
+	int dynamic; /* a route($pv) call exists: any route may be used */
+} graph;
+
+/* The target of route(X) when X is a constant name. */
+static const char *route_target(const ast_node *call)
+{
+	if (call->kids.n != 1)
+		return NULL;
+	const ast_node *a = call->kids.v[0];
+	if (a->kind == AST_STR || a->kind == AST_BAREWORD || a->kind == AST_HOST)
+		return a->str;
+	if (a->kind == AST_INT) {
+		static char buf[32];
+		snprintf(buf, sizeof buf, "%ld", a->ival);
+		return buf;
+	}
+	return NULL;
+}
+
+static void edges_in(sema_ctx *s, graph *g, sema_route *from, const ast_node *n)
+{
+	if (!n)
+		return;
+	if (n->kind == AST_CALL && !strcmp(n->str, "route")) {
+		const char *t = route_target(n);
+		sema_route *to = t ? sema_find_route(s, RT_KIND_REQUEST, t) : NULL;
+		if (!t) {
+			g->dynamic = 1;
+		} else if (!to) {
+			diag_report(s->d, DIAG_ERROR, "undefined-route", n->span,
+			            "route '%s' is not defined", t);
+		} else {
+			to->used = 1;
+			if (g->n == g->cap) {
+				g->cap = g->cap ? g->cap * 2 : 32;
+				g->v = realloc(g->v, (size_t)g->cap * sizeof *g->v);
+				if (!g->v)
+					abort();
+			}
+			g->v[g->n++] = (edge){ from, to, n };
+		}
+	}
+	edges_in(s, g, from, n->a);
+	edges_in(s, g, from, n->b);
+	edges_in(s, g, from, n->c);
+	for (int i = 0; i < n->kids.n; i++)
+		edges_in(s, g, from, n->kids.v[i]);
+}
+
+/* A sub-route runs in every context of every route that calls it. */
+static void propagate(graph *g)
+{
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (int i = 0; i < g->n; i++) {
+			edge *e = &g->v[i];
+			unsigned add = e->from->ctx & ~e->to->ctx;
+			if (!add)
+				continue;
+			for (int b = 0; b < CTX_COUNT; b++)
+				if (add & (1u << b)) {
+					e->to->via_call[b] = e->call;
+					e->to->via_route[b] = e->from;
+				}
+			e->to->ctx |= add;
+			changed = 1;
+		}
+	}
+}
+
+/* Recursion between routes: Kamailio allows it (bounded by
+ * max_recursive_level), but a cycle is almost always a mistake. */
+static int cycle_from(graph *g, sema_route *start, sema_route *at, int depth, char *seen,
+                      sema_route *base)
+{
+	if (depth > 64)
+		return 0;
+	for (int i = 0; i < g->n; i++) {
+		edge *e = &g->v[i];
+		if (e->from != at)
+			continue;
+		if (e->to == start)
+			return 1;
+		int idx = (int)(e->to - base);
+		if (seen[idx])
+			continue;
+		seen[idx] = 1;
+		if (cycle_from(g, start, e->to, depth + 1, seen, base))
+			return 1;
+	}
+	return 0;
+}
+
+static void check_cycles(sema_ctx *s, graph *g)
+{
+	char *seen = calloc((size_t)s->nroutes + 1, 1);
+	if (!seen)
+		abort();
+	for (int i = 0; i < s->nroutes; i++) {
+		sema_route *r = &s->routes[i];
+		if (r->kind != RT_KIND_REQUEST)
+			continue;
+		memset(seen, 0, (size_t)s->nroutes);
+		if (cycle_from(g, r, r, 0, seen, s->routes))
+			diag_report(s->d, DIAG_WARNING, "recursion", r->node->span,
+			            "route '%s' can call itself (directly or through other routes)",
+			            r->name);
+	}
+	free(seen);
+}
+
+static void check_unused(sema_ctx *s, const graph *g)
+{
+	for (int i = 0; i < s->nroutes; i++) {
+		sema_route *r = &s->routes[i];
+		if (r->used || !strcmp(r->name, "0"))
+			continue;
+		if (r->kind == RT_KIND_REQUEST && g->dynamic)
+			continue;
+		const char *how = r->kind == RT_KIND_REQUEST ? "called with route()" : "armed";
+		diag_report(s->d, DIAG_WARNING, "unused-route", r->node->span,
+		            "%s '%s' is never %s", ast_route_kind_name(r->kind), r->name, how);
+	}
+}
+
+/* ---- modparam ------------------------------------------------------------ */
+
+static void check_modparam(sema_ctx *s, const ast_node *n)
+{
+	const ast_node *mod = n->kids.v[0], *name = n->kids.v[1], *val = n->kids.v[2];
+	char *re = malloc(mod->slen + 8);
+	if (!re)
+		abort();
+	sprintf(re, "^(%s)$", mod->str);
+	regex_t rx;
+	if (regcomp(&rx, re, REG_EXTENDED | REG_ICASE | REG_NOSUB)) {
+		diag_report(s->d, DIAG_ERROR, "modparam", mod->span, "bad module regex '%s'", mod->str);
+		free(re);
+		return;
+	}
+	free(re);
+	int matched = 0;
+	for (int i = 0; i < s->nmodules; i++) {
+		if (regexec(&rx, s->modules[i], 0, NULL, 0))
+			continue;
+		matched++;
+		if (!sema_module_known(s->modules[i]))
+			continue;
+		const sema_param *p = sema_param_find(s->modules[i], name->str);
+		if (!p) {
+			diag_report(s->d, DIAG_ERROR, "modparam", name->span,
+			            "module '%s' has no parameter '%s'", s->modules[i], name->str);
+			continue;
+		}
+		int is_str = val->kind == AST_STR || val->kind == AST_PV;
+		if (is_str != sema_param_is_str(p) && !sema_param_any(p))
+			diag_report(s->d, DIAG_ERROR, "modparam", val->span,
+			            "parameter '%s' of module '%s' takes %s", name->str, s->modules[i],
+			            sema_param_is_str(p) ? "a string" : "an integer");
+	}
+	regfree(&rx);
+	if (!matched) {
+		diag *dg = diag_report(s->d, DIAG_ERROR, "modparam", mod->span,
+		                       "no loaded module matches '%s'", mod->str);
+		if (sema_module_known(mod->str))
+			diag_note_add(dg, mod->span,
+			              "add 'loadmodule \"%s.so\"' before this line", mod->str);
+	}
+}
+
+/* ---- the driver ---------------------------------------------------------- */
+
+static void check_route_bodies(sema_ctx *s)
+{
+	for (int i = 0; i < s->nroutes; i++) {
+		sema_route *r = &s->routes[i];
+		unsigned ctx = r->ctx ? r->ctx : CTX_REQUEST; /* unused: as Kamailio does */
+		/* every block of this name and kind (unnamed request blocks repeat) */
+		const ast_list *top = &s->root->kids;
+		for (int k = 0; k < top->n; k++) {
+			const ast_node *n = top->v[k];
+			if (n->kind == AST_ROUTE && n->op == r->kind && !strcmp(n->str, r->name))
+				sema_check_block(s, r, ctx, n->a);
+		}
+	}
+}
+
+void sema_check(const ast_node *root, diag_ctx *d, const sema_opts *o)
+{
+	sema_ctx s = { .d = d, .opts = o, .root = root };
+	collect(&s);
+	for (int i = 0; i < root->kids.n; i++)
+		if (root->kids.v[i]->kind == AST_MODPARAM)
+			check_modparam(&s, root->kids.v[i]);
+	graph g = { 0 };
+	for (int i = 0; i < s.nroutes; i++)
+		edges_in(&s, &g, &s.routes[i], s.routes[i].node->a);
+	propagate(&g);
+	check_route_bodies(&s);
+	check_cycles(&s, &g);
+	check_unused(&s, &g);
+	lint_check(&s);
+	free(g.v);
+	for (int i = 0; i < s.nmodules; i++)
+		free((char *)s.modules[i]);
+	free(s.modules);
+	free(s.routes);
+	free(s.noted);
+}
+
+/* Why a route runs in a context: "route[X] is called from failure_route[Y] here". */
+void sema_note_path(sema_ctx *s, diag *dg, sema_route *r, unsigned ctx_bit)
+{
+	(void)s;
+	int b = ctx_index(ctx_bit);
+	for (int depth = 0; r && r->via_call[b] && depth < 4; depth++) {
+		diag_note_add(dg, r->via_call[b]->span, "route '%s' is called here, in %s '%s'",
+		              r->name, ast_route_kind_name(r->via_route[b]->kind),
+		              r->via_route[b]->name);
+		r = r->via_route[b];
+	}
+}
