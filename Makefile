@@ -5,6 +5,7 @@
 #   make bench      figures, never pass/fail
 #   make fuzz       libFuzzer on the front end (clang)            (FUZZ_SECONDS=600)
 #   make check-update [T=NN]   regenerate golden diagnostics of tests/check
+#   make docs       regenerate docs/modules.md from the exports tables
 #   make install PREFIX=/usr/local
 
 CC      ?= cc
@@ -27,7 +28,7 @@ GENFLAGS := $(CSTD) $(OPT) -Wall -Wno-unused-function -Wno-sign-compare -Wno-unu
 FRONT_SRC := grammar/pp.c $(filter-out compiler/main.c,$(wildcard compiler/*.c))
 FRONT_OBJ := $(FRONT_SRC:%.c=$(B)/%.o) $(B)/gen/lexer.o $(B)/gen/parser.o
 
-.PHONY: all deps run test check-update bench fuzz install clean
+.PHONY: all deps run test check-update bench fuzz install clean docs
 all: deps $(B)/routec
 
 deps:
@@ -91,6 +92,9 @@ fuzz: deps
 	mkdir -p $(FZ)/corpus tests/corpus/fuzz
 	$(FZ)/fuzz_front -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=2048 \
 	  -artifact_prefix=tests/corpus/fuzz/ -dict=tests/fuzz/cfg.dict $(FZ)/corpus tests/check tests/corpus/fuzz tests/fuzz/seeds
+
+docs: $(B)/routec
+	$(B)/routec doc modules > docs/modules.md
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -5,6 +5,7 @@
 
 #include "ast.h"
 #include "diag.h"
+#include "doc.h"
 #include "parse.h"
 #include "sema.h"
 
@@ -19,6 +20,7 @@ static void usage(FILE *out)
 	      "commands:\n"
 	      "  check FILE...      check scripts; diagnostics on stderr\n"
 	      "  dump-ast FILE      print the syntax tree\n"
+	      "  doc modules        print docs/modules.md (from the exports tables)\n"
 	      "  help               this text\n"
 	      "  --version          print the version\n"
 	      "\n"
@@ -154,6 +156,14 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "doc")) {
+		if (argc != 3 || strcmp(argv[2], "modules")) {
+			fprintf(stderr, "routec: usage: routec doc modules\n");
+			return EXIT_USAGE;
+		}
+		doc_modules(stdout);
 		return 0;
 	}
 	cli c = { .cmd = cmd, .fmt = DIAG_FMT_GCC };
