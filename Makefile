@@ -25,8 +25,11 @@ LDLIBS  += -lpcre2-8
 GENFLAGS := $(CSTD) $(OPT) -Wall -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter \
             -I$(B)/gen -Igrammar -Icompiler -Iruntime/include -Iruntime
 
-FRONT_SRC := grammar/pp.c $(filter-out compiler/main.c,$(wildcard compiler/*.c))
+DRIVER_SRC := compiler/jit.c compiler/build.c
+FRONT_SRC := grammar/pp.c $(filter-out compiler/main.c $(DRIVER_SRC),$(wildcard compiler/*.c))
 FRONT_OBJ := $(FRONT_SRC:%.c=$(B)/%.o) $(B)/gen/lexer.o $(B)/gen/parser.o
+# DRIVER_SRC: the parts of the compiler that need the runtime or libtcc, only
+# linked into routec.
 
 .PHONY: all deps run test check-update bench fuzz install clean docs
 all: deps $(B)/routec
@@ -51,6 +54,22 @@ $(B)/%.o: %.c $(B)/gen/parser.h $(B)/gen/lexer.h
 
 $(B)/libfront.a: $(FRONT_OBJ)
 	rm -f $@ && ar rcs $@ $^
+
+# The runtime: what generated code runs on (routec run links it in, routec
+# build links it into each standalone proxy).
+RT_SRC := $(wildcard runtime/sip/*.c runtime/core/*.c runtime/pv/*.c runtime/modules/*.c)
+RT_OBJ := $(RT_SRC:%.c=$(B)/%.o)
+RT_LIBS := -lpcre2-8 -lpthread
+$(B)/librt.a: $(RT_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+# routec.h embedded as a string: the JIT compiles it in front of generated
+# code, and routec build writes it next to the generated file.
+$(B)/gen/jit_header.c: runtime/include/routec.h
+	@mkdir -p $(B)/gen
+	awk 'BEGIN { print "const char jit_header[] =" } \
+	     { gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); print "\"" $$0 "\\n\"" } \
+	     END { print ";" }' $< > $@
 
 $(B)/routec: $(B)/compiler/main.o $(B)/libfront.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -5,6 +5,7 @@
 
 #include "ast.h"
 #include "diag.h"
+#include "cg.h"
 #include "doc.h"
 #include "parse.h"
 #include "sema.h"
@@ -20,6 +21,7 @@ static void usage(FILE *out)
 	      "commands:\n"
 	      "  check FILE...      check scripts; diagnostics on stderr\n"
 	      "  dump-ast FILE      print the syntax tree\n"
+	      "  emit-c FILE        print the C the script compiles to\n"
 	      "  doc modules        print docs/modules.md (from the exports tables)\n"
 	      "  help               this text\n"
 	      "  --version          print the version\n"
@@ -143,6 +145,41 @@ static int check_one(const cli *c, const char *file, int dump)
 	return rc;
 }
 
+/* Parse and check one script; on success *s holds it. Prints diagnostics. */
+static int front(const cli *c, const char *file, ast_script *s, diag_ctx *d)
+{
+	parse_opts o = { c->incdirs, c->nincdirs, c->defines, c->ndefines };
+	parse_file(file, &o, s, d);
+	if (s->root && !d->errors) {
+		sema_opts so = { .require_runtime = 1 };
+		sema_check(s->root, d, &so);
+	}
+	if (!s->root)
+		return EXIT_USAGE;
+	return d->errors ? EXIT_ERRORS : EXIT_CLEAN;
+}
+
+static int emit_c(const cli *c)
+{
+	diag_ctx d;
+	diag_init(&d);
+	ast_script s = { 0 };
+	int rc = front(c, c->files[0], &s, &d);
+	if (rc == EXIT_CLEAN) {
+		cg_out out;
+		cg_opts co = { .include_header = 1 };
+		if (cg_generate(s.root, &co, &d, &out) == 0)
+			fwrite(out.c, 1, out.len, stdout);
+		else
+			rc = EXIT_ERRORS;
+		cg_out_free(&out);
+	}
+	diag_print(&d, c->fmt, stderr);
+	parse_free(&s);
+	diag_free(&d);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -168,7 +205,11 @@ int main(int argc, char **argv)
 	}
 	cli c = { .cmd = cmd, .fmt = DIAG_FMT_GCC };
 	int rc;
-	if (!strcmp(cmd, "check") || !strcmp(cmd, "dump-ast")) {
+	if (!strcmp(cmd, "emit-c")) {
+		rc = parse_args(argc, argv, &c);
+		if (!rc)
+			rc = emit_c(&c);
+	} else if (!strcmp(cmd, "check") || !strcmp(cmd, "dump-ast")) {
 		rc = parse_args(argc, argv, &c);
 		if (!rc) {
 			int dump = !strcmp(cmd, "dump-ast");
