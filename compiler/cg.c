@@ -169,7 +169,7 @@ static void value_text(FILE *f, const ast_node *v)
 		value_text(f, v->a);
 		break;
 	case AST_SOCKNAME:
-		fprintf(f, "name %s", v->a->str);
+		fprintf(f, "name \"%s\"", v->a->str);
 		break;
 	case AST_VIRTUAL:
 		fputs("virtual", f);
@@ -222,6 +222,59 @@ static void emit_param(FILE *f, const char *module, const char *name, const ast_
 	free(text);
 }
 
+/* listen and alias: one param per socket address, each followed by the
+ * line's advertise/name/virtual parts (runtime/core/config.h has the format). */
+static int is_sock_part(const ast_node *k)
+{
+	return k->kind != AST_ADVERTISE && k->kind != AST_SOCKNAME && k->kind != AST_VIRTUAL;
+}
+
+static void emit_sock_param(FILE *f, const char *name, const ast_node *addr, const ast_node *line)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mf = open_memstream(&text, &len);
+	if (!mf)
+		abort();
+	value_text(mf, addr);
+	for (int i = 0; i < line->kids.n; i++)
+		if (!is_sock_part(line->kids.v[i])) {
+			fputc(' ', mf);
+			value_text(mf, line->kids.v[i]);
+		}
+	fclose(mf);
+	fputs("\t{ 0, ", f);
+	cg_cstr(f, name, strlen(name));
+	fputs(", RC_STR, 0, ", f);
+	cg_cstr(f, text, len);
+	fputs(" },\n", f);
+	free(text);
+}
+
+static void emit_socks(FILE *f, const char *name, const ast_node *v)
+{
+	for (int i = 0; i < v->kids.n; i++) {
+		const ast_node *k = v->kids.v[i];
+		if (!is_sock_part(k))
+			continue;
+		/* (a, b):5060 -> one socket per address */
+		const ast_node *host = k->kind == AST_SOCKADDR || k->kind == AST_HOSTPORT ? k->a : k;
+		if (host && host->kind == AST_MULTIHOST) {
+			for (int j = 0; j < host->kids.n; j++) {
+				ast_node one = *k;
+				if (k == host)
+					emit_sock_param(f, name, host->kids.v[j], v);
+				else {
+					one.a = host->kids.v[j];
+					emit_sock_param(f, name, &one, v);
+				}
+			}
+		} else {
+			emit_sock_param(f, name, k, v);
+		}
+	}
+}
+
 static void emit_tables(cg *g, FILE *out)
 {
 	fputs("\nstatic const rc_route_def rc_routes[] = {\n", out);
@@ -234,7 +287,9 @@ static void emit_tables(cg *g, FILE *out)
 	const ast_list *top = &g->root->kids;
 	for (int i = 0; i < top->n; i++) {
 		const ast_node *n = top->v[i];
-		if (n->kind == AST_PARAM)
+		if (n->kind == AST_PARAM && (!strcmp(n->str, "listen") || !strcmp(n->str, "alias")))
+			emit_socks(out, n->str, n->a);
+		else if (n->kind == AST_PARAM)
 			emit_param(out, NULL, n->str, n->a);
 		else if (n->kind == AST_MODPARAM)
 			emit_param(out, n->kids.v[0]->str, n->kids.v[1]->str, n->kids.v[2]);
