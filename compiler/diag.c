@@ -153,25 +153,35 @@ static void print_line(FILE *out, const ast_src *s, ast_pos beg, ast_pos end)
 	if (len > 0 && p[len - 1] == '\r')
 		len--;
 	fprintf(out, "%5d | %.*s\n      | ", beg.line, len, p);
-	/* Tabs are echoed under tabs so the caret lines up in any tab width. */
+	/* Tabs are echoed under tabs so the caret lines up in any tab width;
+	 * UTF-8 continuation bytes take no column (columns count bytes). */
 	for (int i = 0; i < beg.col - 1 && i < len; i++)
-		fputc(p[i] == '\t' ? '\t' : ' ', out);
+		if (((unsigned char)p[i] & 0xc0) != 0x80)
+			fputc(p[i] == '\t' ? '\t' : ' ', out);
 	fputc('^', out);
 	int last = end.line == beg.line ? end.col : len;
 	for (int i = beg.col; i < last && i < len; i++)
-		fputc('~', out);
+		if (((unsigned char)p[i] & 0xc0) != 0x80)
+			fputc('~', out);
 	fputc('\n', out);
 }
 
 static void print_include_chain(FILE *out, const ast_src *s)
 {
+	/* gcc's layout: "In file included from b.cfg:3,\n                 from a.cfg:9:" */
+	int first = 1;
 	for (const ast_src *p = s; p && p->parent; p = p->parent)
 		if (p->kind == SRC_FILE) {
 			ast_pos at = p->at;
 			const ast_src *f = diag_file_of(p->parent, &at);
-			if (f)
-				fprintf(out, "In file included from %s:%d:\n", f->name, at.line);
+			if (!f)
+				continue;
+			fprintf(out, "%s%s %s:%d", first ? "" : ",\n",
+			        first ? "In file included from" : "                 from", f->name, at.line);
+			first = 0;
 		}
+	if (!first)
+		fputs(":\n", out);
 }
 
 static void print_one_gcc(FILE *out, diag_severity sev, ast_span sp, const char *msg,
@@ -195,8 +205,14 @@ static void print_one_gcc(FILE *out, diag_severity sev, ast_span sp, const char 
 	fputc('\n', out);
 	if (f)
 		print_line(out, f, beg, end);
-	/* One note per nested define, innermost first, at the #!define line. */
+	/* One note per nested define, innermost first, at the #!define line;
+	 * a define met again (a recursive one) is not repeated. */
 	for (const ast_src *s = def; s && s->kind == SRC_DEFINE; s = s->parent) {
+		int seen = 0;
+		for (const ast_src *q = def; q != s && !seen; q = q->parent)
+			seen = !strcmp(q->name, s->name);
+		if (seen)
+			continue;
 		ast_pos dp = s->def_at;
 		const ast_src *df = diag_file_of(s->def_src, &dp);
 		if (df) {
@@ -280,8 +296,13 @@ void diag_print(const diag_ctx *d, diag_format fmt, FILE *out)
 		for (int j = 0; j < dg->nnotes; j++)
 			print_one_gcc(out, DIAG_NOTE, dg->notes[j].span, dg->notes[j].msg, NULL, 0, 0);
 	}
+	/* At the cap the parser stops reading, so the rest is not even counted;
+	 * the few found meanwhile (checks after the parse) are. */
 	if (d->suppressed)
-		fprintf(out, "routec: too many errors; %d more not shown\n", d->suppressed);
+		fprintf(out, "routec: too many errors: stopped after %d (%d more found, not shown)\n",
+		        DIAG_ERROR_CAP, d->suppressed);
+	else if (diag_capped(d))
+		fprintf(out, "routec: too many errors: stopped after %d\n", DIAG_ERROR_CAP);
 	if (d->errors || d->warnings)
 		fprintf(out, "%d error%s, %d warning%s\n", d->errors + d->suppressed,
 		        d->errors + d->suppressed == 1 ? "" : "s", d->warnings,

@@ -83,14 +83,75 @@ static int value_fits(params_kind k, const ast_node *v)
 	return 1;
 }
 
+/* Edit distance (insert, delete, substitute, swap two neighbours), capped:
+ * enough to suggest `children` for `chlidren`. */
+static int distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 40 || lb > 40)
+		return 99;
+	int d[41][41];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (int)i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = (int)j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[la][lb];
+}
+
+static const char *closest(const char *name)
+{
+	const char *best = NULL;
+	int bd = (int)strlen(name) / 3 + 1;
+	if (bd > 2)
+		bd = 2;
+	bd++;
+	for (size_t i = 0; i < NPARAMS; i++) {
+		int dd = distance(name, table[i].name);
+		if (dd < bd) {
+			bd = dd;
+			best = table[i].name;
+		}
+	}
+	return best;
+}
+
 void params_check_global(diag_ctx *d, const ast_node *param)
 {
 	const gparam *p = lookup(param->str);
 	if (!p) {
-		diag_report(d, DIAG_ERROR, "syntax", param->span,
-		            "unknown global parameter '%s' (Kamailio: unknown config variable)",
-		            param->str);
+		const char *near = closest(param->str);
+		if (near)
+			diag_report(d, DIAG_ERROR, "syntax", param->span,
+			            "unknown global parameter '%s'; did you mean '%s'?", param->str, near);
+		else
+			diag_report(d, DIAG_ERROR, "syntax", param->span,
+			            "unknown global parameter '%s' (Kamailio: unknown config variable)",
+			            param->str);
 		return;
+	}
+	if (p->kind == GPK_ALIAS && !value_fits(p->kind, param->a)) {
+		for (int i = 0; i < param->a->kids.n; i++) {
+			const ast_node *k = param->a->kids.v[i];
+			if (k->kind == AST_ADVERTISE || k->kind == AST_SOCKNAME || k->kind == AST_VIRTUAL) {
+				diag_report(d, DIAG_ERROR, "syntax", k->span,
+				            "'alias' takes host names only: '%s' belongs to 'listen'",
+				            k->kind == AST_ADVERTISE ? "advertise"
+				            : k->kind == AST_SOCKNAME ? "name" : "virtual");
+				return;
+			}
+		}
 	}
 	if (!value_fits(p->kind, param->a))
 		diag_report(d, DIAG_ERROR, "syntax", param->a->span, "'%s' takes %s", param->str,

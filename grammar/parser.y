@@ -27,6 +27,11 @@ struct parse_ctx {
 	diag_ctx *diags;
 	ast_node *root;
 	ast_span prev, cur; /* the last two tokens read */
+	int prev_code, cur_code;
+	const char *prev_text, *cur_text;
+	int too_deep;       /* "expression nested too deeply" was reported */
+	ast_span open_brace[16]; /* the '{' not closed yet (innermost last) */
+	int nopen;               /* how many; may exceed the array */
 };
 
 #define YYLLOC_DEFAULT(Cur, Rhs, N) do { \
@@ -41,6 +46,7 @@ static ast_node *mk_op(parse_ctx *ctx, ast_kind k, int op, ast_node *a, ast_node
 static ast_node *mk_int(parse_ctx *ctx, long v, ast_span sp);
 static ast_node *mk_route(parse_ctx *ctx, int kind, ast_node *name, ast_node *body, ast_span sp);
 static ast_node *mk_flow(parse_ctx *ctx, int flow, ast_node *val, ast_span sp);
+static void onsend_fields(parse_ctx *ctx, const ast_node *n);
 static ast_node *mk_bare_call(parse_ctx *ctx, const char *name, ast_span sp);
 static ast_node *mk_field_cmp(parse_ctx *ctx, int field, ast_span fsp, int op, ast_span opsp,
                               ast_node *rhs, ast_span sp);
@@ -49,6 +55,7 @@ static void check_field_cmp(parse_ctx *ctx, int field, int op, ast_span opsp,
 static ast_node *mk_call(parse_ctx *ctx, const char *name, ast_node *args, ast_span sp);
 static void define_mod(parse_ctx *ctx, const char *path);
 static void check_values(parse_ctx *ctx);
+static void reserved_name(parse_ctx *ctx, const ast_node *name);
 static void yyerror(YYLTYPE *loc, parse_ctx *ctx, const char *msg);
 static ast_node *host_append(parse_ctx *ctx, ast_node *h, char sep, const char *s, size_t n, ast_span sp);
 static void err(parse_ctx *ctx, ast_span sp, const char *fmt, ...)
@@ -346,6 +353,16 @@ route:
 	| ROUTE '[' rname ']' block		{ $$ = mk_route(ctx, RT_KIND_REQUEST, $3, $5, @$); }
 	| REQUEST_ROUTE block			{ $$ = mk_route(ctx, RT_KIND_REQUEST, NULL, $2, @$); }
 	| REPLY_ROUTE block			{ $$ = mk_route(ctx, RT_KIND_REPLY, NULL, $2, @$); }
+	| REQUEST_ROUTE '[' rname ']' block	{
+		$$ = NULL;
+		err(ctx, @2, "request_route takes no name: a named route is route[%s]",
+		    $3 ? $3->str : "NAME");
+	}
+	| REPLY_ROUTE '[' rname ']' block	{
+		$$ = NULL;
+		err(ctx, @2, "reply_route takes no name: a named reply route is onreply_route[%s]",
+		    $3 ? $3->str : "NAME");
+	}
 	| ONREPLY_ROUTE block			{ $$ = mk_route(ctx, RT_KIND_REPLY, NULL, $2, @$); }
 	| ONREPLY_ROUTE '[' rname ']' block	{ $$ = mk_route(ctx, RT_KIND_ONREPLY, $3, $5, @$); }
 	| FAILURE_ROUTE block			{ $$ = mk_route(ctx, RT_KIND_FAILURE, NULL, $2, @$); }
@@ -366,12 +383,21 @@ rname:
 		int n = snprintf(buf, sizeof buf, "%ld", $1);
 		$$ = mk_str(ctx, AST_STR, buf, (size_t)n, @$);
 	}
-	| ID			{ $$ = mk_str(ctx, AST_STR, $1.s, $1.len, @$); }
+	| ID			{ $$ = mk_str(ctx, AST_STR, $1.s, $1.len, @$); reserved_name(ctx, $$); }
 	| STRING		{ $$ = mk_str(ctx, AST_STR, $1.s, $1.len, @$); }
+	| error			{ $$ = NULL; /* route[udp]: go on with the block */ }
 	;
 
 block:
-	  '{' stmts '}'		{ $$ = $2; $$->span = @$; }
+	  '{' stmts '}'		{
+		$$ = $2;
+		$$->span = @$;
+		/* Kamailio's grammar wants one statement at least (`;` will do);
+		 * @2 is empty only when no statement, not even a bad one, was read. */
+		if (!$2->kids.n && @2.end.line == @1.end.line && @2.end.col == @1.end.col)
+			err(ctx, @3, "empty block: Kamailio needs a statement between '{' and '}' "
+			    "(a lone ';' will do)");
+	}
 	| '{' stmts error '}'	{ $$ = $2; $$->span = @$; }
 	;
 
@@ -388,6 +414,18 @@ stmt:
 	| SWITCH expr '{' cases '}'	{ $$ = $4; $$->a = $2; $$->span = @$; }
 	| ';'			{ $$ = mk(ctx, AST_NOP, @$); }
 	| error ';'		{ $$ = NULL; }
+	/* A missing ';' (reported as such): the statement is complete, so go on
+	 * with the next one instead of skipping it. */
+	| simple error		{
+		$$ = $1;
+		/* At a line break this is surely the whole mistake: report the
+		 * next one at once, not only after three good tokens. */
+		if (ctx->cur.beg.line > ctx->prev.end.line)
+			yyerrok;
+	}
+	/* `if ($a == ) { ... }`: skip to the body and read it as a block, so
+	 * that its '}' does not close the route and what follows is checked. */
+	| error block		{ $$ = NULL; }
 	;
 
 body:
@@ -411,13 +449,15 @@ simple:
 	| assign
 	| ret
 	| BREAK			{ $$ = mk(ctx, AST_BREAK, @$); }
-	| ID			{ $$ = mk_bare_call(ctx, $1.s, @$); }
+	| ID			{ $$ = YYRECOVERING() ? NULL : mk_bare_call(ctx, $1.s, @$); }
 	;
 
 call:
 	  ID '(' ')'		{ $$ = mk_call(ctx, $1.s, NULL, @$); }
 	| ID '(' args ')'	{ $$ = mk_call(ctx, $1.s, $3, @$); }
 	| ROUTE '(' arg ')'	{
+		if ($3->kind == AST_BAREWORD)
+			reserved_name(ctx, $3);
 		ast_node *l = mk(ctx, AST_BLOCK, @3);
 		ast_push(ctx->arena, &l->kids, $3);
 		$$ = mk_call(ctx, "route", l, @$);
@@ -567,7 +607,11 @@ primary:
 	| STREMPTY '(' expr ')'	{ $$ = mk_op(ctx, AST_UNOP, OP_STREMPTY, $3, NULL, @$); }
 	| SELVAL '(' expr ',' expr ',' expr ')' {
 		$$ = mk_op(ctx, AST_SELVAL, 0, $3, $5, @$);
-		$$->c = $7;
+		if ($$->kind == AST_SELVAL) { /* not the stand-in of a too deep one */
+			$$->c = $7;
+			if ($7 && $7->depth >= $$->depth)
+				$$->depth = $7->depth + 1;
+		}
 	}
 	;
 
@@ -596,6 +640,10 @@ static int yylex(YYSTYPE *lval, YYLTYPE *lloc, parse_ctx *ctx)
 	int code = pp_next(ctx->pp, &t);
 	ctx->prev = ctx->cur;
 	ctx->cur = t.span;
+	ctx->prev_code = ctx->cur_code;
+	ctx->cur_code = code;
+	ctx->prev_text = ctx->cur_text;
+	ctx->cur_text = t.s;
 	*lloc = t.span;
 	if (code == NUMBER || code == FIELD) {
 		lval->num = t.num;
@@ -603,6 +651,11 @@ static int yylex(YYSTYPE *lval, YYLTYPE *lloc, parse_ctx *ctx)
 		lval->str.s = (char *)t.s;
 		lval->str.len = t.len;
 	}
+	/* Where an unclosed '{' is, for an end of file inside a block. */
+	if (code == '{' && ctx->nopen++ < (int)(sizeof ctx->open_brace / sizeof ctx->open_brace[0]))
+		ctx->open_brace[ctx->nopen - 1] = t.span;
+	else if (code == '}' && ctx->nopen > 0)
+		ctx->nopen--;
 	/* Stop reading once the error cap is reached: the rest is noise. */
 	return diag_capped(ctx->diags) ? 0 : code;
 }
@@ -620,12 +673,32 @@ static ast_node *mk_str(parse_ctx *ctx, ast_kind k, const char *s, size_t n, ast
 	return x;
 }
 
+/* Expressions nest without bound through left-associative chains (1+1+...
+ * does not grow bison's stack) and, with defines, chains of any length: past
+ * this depth every recursive pass over the tree would risk the C stack. */
+#define MAX_EXPR_DEPTH 4096
+
+static int too_deep(parse_ctx *ctx, int depth, ast_span sp)
+{
+	if (depth <= MAX_EXPR_DEPTH)
+		return 0;
+	if (!ctx->too_deep++)
+		err(ctx, sp, "expression nested more than %d deep", MAX_EXPR_DEPTH);
+	return 1;
+}
+
 static ast_node *mk_op(parse_ctx *ctx, ast_kind k, int op, ast_node *a, ast_node *b, ast_span sp)
 {
+	int d = a ? a->depth : 0;
+	if (b && b->depth > d)
+		d = b->depth;
+	if ((k == AST_BINOP || k == AST_UNOP || k == AST_SELVAL) && too_deep(ctx, d + 1, sp))
+		return mk_int(ctx, 0, sp); /* the error is reported; keep the tree shallow */
 	ast_node *x = ast_new(ctx->arena, k, sp);
 	x->op = op;
 	x->a = a;
 	x->b = b;
+	x->depth = d + 1;
 	return x;
 }
 
@@ -650,10 +723,28 @@ static ast_node *mk_route(parse_ctx *ctx, int kind, ast_node *name, ast_node *bo
 	/* onreply_route[0] and onreply_route["0"] are the core reply route */
 	if (kind == RT_KIND_ONREPLY && !strcmp(x->str, "0"))
 		x->op = RT_KIND_REPLY;
-	if (kind == RT_KIND_REQUEST && name && !strcmp(x->str, "0"))
-		x->op = RT_KIND_REQUEST;
+	/* Written with a [name]: route[0] is then a second main route (an
+	 * error), where a second `route { }` would just be appended. */
+	x->ival = name != NULL;
 	x->a = body;
+	if (kind != RT_KIND_ONSEND)
+		onsend_fields(ctx, body);
 	return x;
+}
+
+/* snd_ip and to_ip exist only in onsend_route (cfg.y onsend_check); the
+ * other snd_* and to_* fields are accepted anywhere. */
+static void onsend_fields(parse_ctx *ctx, const ast_node *n)
+{
+	if (!n)
+		return;
+	if (n->kind == AST_FIELD && (n->op == F_SND_IP || n->op == F_TO_IP))
+		err(ctx, n->span, "'%s' is known only in onsend_route", ast_field_name(n->op));
+	onsend_fields(ctx, n->a);
+	onsend_fields(ctx, n->b);
+	onsend_fields(ctx, n->c);
+	for (int i = 0; i < n->kids.n; i++)
+		onsend_fields(ctx, n->kids.v[i]);
 }
 
 static ast_node *mk_flow(parse_ctx *ctx, int flow, ast_node *val, ast_span sp)
@@ -674,7 +765,24 @@ static ast_node *mk_call(parse_ctx *ctx, const char *name, ast_node *args, ast_s
 	if (x->kids.n > 6)
 		err(ctx, args->kids.v[6]->span,
 		    "too many arguments to '%s': a function call takes at most 6", name);
+	for (int i = 0; i < x->kids.n; i++)
+		if (x->kids.v[i]->depth >= x->depth)
+			x->depth = x->kids.v[i]->depth + 1;
+	if (too_deep(ctx, x->depth, sp)) {
+		x->kids.n = 0; /* the error is reported; keep the tree shallow */
+		x->depth = 0;
+	}
 	return x;
+}
+
+/* Kamailio's scanner makes every global parameter name a keyword, so
+ * route[port] and route(user) do not parse there; routec's lexer leaves them
+ * identifiers and says so here. */
+static void reserved_name(parse_ctx *ctx, const ast_node *name)
+{
+	if (params_canonical(name->str))
+		err(ctx, name->span, "'%s' is a reserved word (a global parameter): quote the route "
+		    "name, \"%s\"", name->str, name->str);
 }
 
 /* The legacy message fields are not values: Kamailio's grammar (cfg.y
@@ -781,8 +889,21 @@ static int yyreport_syntax_error(const yypcontext_t *yc, parse_ctx *ctx)
 	yysymbol_kind_t exp[8];
 	int n = yypcontext_expected_tokens(yc, exp, 8);
 	ast_span here = *yypcontext_location(yc);
+	/* An unclosed string or comment ate the rest of the file: the scanner
+	 * said so, after the last token; "unexpected end of file" is noise. */
+	if (la == YYSYMBOL_YYEOF && ctx->diags->n) {
+		const diag *last = &ctx->diags->v[ctx->diags->n - 1];
+		if (last->sev >= DIAG_ERROR && last->span.src == here.src &&
+		    (last->span.beg.line > here.end.line ||
+		     (last->span.beg.line == here.end.line && last->span.beg.col > here.end.col)))
+			return 0;
+	}
 	char got[64];
 	sym_name(got, sizeof got, la);
+	/* gcc names the token itself: "expected ';' before 'xlog'" */
+	if ((la == YYSYMBOL_ID || la == YYSYMBOL_PVAR || la == YYSYMBOL_PROTO) && ctx->cur_text &&
+	    strlen(ctx->cur_text) < 40 && !strchr(ctx->cur_text, '\n'))
+		snprintf(got, sizeof got, "'%s'", ctx->cur_text);
 	int want_semi = 0;
 	for (int i = 0; i < n; i++)
 		want_semi |= exp[i] == YYTRANSLATE(';');
@@ -805,6 +926,34 @@ static int yyreport_syntax_error(const yypcontext_t *yc, parse_ctx *ctx)
 		err(ctx, here, "'+=' is not supported: write '$x = $x + ...'");
 		return 0;
 	}
+	/* $avp(x)[1], $ru{uri.user}: the short form takes neither */
+	if ((la == YYTRANSLATE('[') || la == YYTRANSLATE('{')) && ctx->prev_code == PVAR &&
+	    ctx->prev_text && ctx->prev_text[0] == '$' && ctx->prev_text[1] != '(' &&
+	    here.src == ctx->prev.src && here.beg.line == ctx->prev.end.line &&
+	    here.beg.col == ctx->prev.end.col + 1) {
+		int idx = la == YYTRANSLATE('[');
+		err(ctx, here, "%s needs the long form of the pseudo-variable: $(%s%s)",
+		    idx ? "an index" : "a transformation", ctx->prev_text + 1, idx ? "[...]" : "{...}");
+		return 0;
+	}
+	if (la == YYTRANSLATE('{')) {
+		yysymbol_kind_t all[YYNTOKENS];
+		int na = yypcontext_expected_tokens(yc, all, YYNTOKENS), stmt = 0;
+		for (int i = 0; i < na; i++)
+			stmt |= all[i] == YYSYMBOL_IF; /* where a statement may start */
+		if (stmt) {
+			err(ctx, here, "a block is not a statement: '{ ... }' is only the body of if, "
+			    "else, while or a route");
+			return 0;
+		}
+	}
+	int nb = (int)(sizeof ctx->open_brace / sizeof ctx->open_brace[0]);
+	if (la == YYSYMBOL_YYEOF && ctx->nopen > 0 && ctx->nopen <= nb) {
+		diag *dg = diag_report(ctx->diags, DIAG_ERROR, "syntax", here,
+		                       "unexpected end of file: expected '}'");
+		diag_note_add(dg, ctx->open_brace[ctx->nopen - 1], "to close this '{'");
+		return 0;
+	}
 	char msg[512];
 	int len = snprintf(msg, sizeof msg, "syntax error: unexpected %s", got);
 	if (n > 0 && n <= 5) {
@@ -815,7 +964,12 @@ static int yyreport_syntax_error(const yypcontext_t *yc, parse_ctx *ctx)
 			                i == 0 ? ", expected " : i == n - 1 ? " or " : ", ", e);
 		}
 	}
-	err(ctx, here, "%s", msg);
+	diag *dg = diag_report(ctx->diags, DIAG_ERROR, "syntax", here, "%s", msg);
+	/* 'it\'s': a raw string ended at the quote after the backslash */
+	if (ctx->prev_code == STRING && ctx->prev_text && *ctx->prev_text &&
+	    ctx->prev_text[strlen(ctx->prev_text) - 1] == '\\')
+		diag_note_add(dg, ctx->prev, "'...' strings have no escapes: a backslash does not "
+		              "keep the quote after it in the string");
 	return 0;
 }
 
@@ -853,13 +1007,18 @@ static void check_routes(parse_ctx *ctx)
 	ast_list *l = &ctx->root->kids;
 	for (int i = 0; i < l->n; i++) {
 		ast_node *r = l->v[i];
-		if (r->kind != AST_ROUTE || !strcmp(r->str, "0"))
+		/* Unnamed blocks (and onreply_route[0]) are appended to the main
+		 * one; a named one, route[0] included, must be the first of its name. */
+		if (r->kind != AST_ROUTE || !r->ival || r->op == RT_KIND_REPLY)
 			continue;
 		for (int j = 0; j < i; j++) {
 			ast_node *p = l->v[j];
 			if (p->kind == AST_ROUTE && p->op == r->op && !strcmp(p->str, r->str)) {
 				diag *dg = diag_report(ctx->diags, DIAG_ERROR, "syntax", r->span,
-				                       "duplicate %s '%s'", ast_route_kind_name(r->op), r->str);
+				                       "redefinition of '%s[%s]'",
+				                       r->op == RT_KIND_REQUEST ? "route"
+				                                                : ast_route_kind_name(r->op),
+				                       r->str);
 				diag_note_add(dg, p->span, "first defined here");
 				break;
 			}
@@ -881,13 +1040,51 @@ static void bare_values(parse_ctx *ctx, const ast_node *n, int name_ok)
 		            "is not defined here", n->str);
 		return;
 	}
+	/* Addresses, host names and protocol names likewise. */
+	if ((n->kind == AST_HOST || n->kind == AST_IPV4 || n->kind == AST_IPV6) && !name_ok) {
+		diag_report(ctx->diags, DIAG_ERROR, "syntax", n->span,
+		            "'%s' is not a value here: write it as a string, \"%s\"", n->str, n->str);
+		return;
+	}
+	if (n->kind == AST_PROTO && !name_ok) {
+		diag_report(ctx->diags, DIAG_ERROR, "syntax", n->span,
+		            "'%s' is a protocol keyword, not a value here: write \"%s\"", n->str, n->str);
+		return;
+	}
+	if ((n->kind == AST_SOCKADDR || n->kind == AST_HOSTPORT) && !name_ok) {
+		diag_report(ctx->diags, DIAG_ERROR, "syntax", n->span,
+		            "a socket address is a value only in force_send_socket(): write it as a "
+		            "string");
+		return;
+	}
+	if (n->kind == AST_SOCKADDR || n->kind == AST_HOSTPORT)
+		return;
 	if (n->kind == AST_CALL) {
+		/* Only these core commands have names in their grammar; a module
+		 * function's arguments are values: xlog(L_INFO, ...) is an error. */
+		static const char *const named[] = {
+			"route", "setflag", "resetflag", "isflagset", "setavpflag", "resetavpflag",
+			"isavpflagset", "forward", "forward_udp", "forward_tcp", "forward_tls",
+			"forward_sctp", "set_advertised_address", "force_send_socket",
+			"udp_mtu_try_proto", NULL,
+		};
+		int ok = 0;
+		for (int i = 0; named[i] && !ok; i++)
+			ok = !strcmp(n->str, named[i]);
 		for (int i = 0; i < n->kids.n; i++)
-			bare_values(ctx, n->kids.v[i], 1);
+			bare_values(ctx, n->kids.v[i], ok);
 		return;
 	}
 	if (n->kind == AST_BINOP && n->a && n->a->kind == AST_FIELD) {
-		bare_values(ctx, n->b, 1);
+		/* `method == INVITE`, `src_ip == gw1`, `proto == udp`; not `uri == gw1` */
+		field_kind k = field_kind_of(n->a->op);
+		const ast_node *b = n->b;
+		if (k == FK_IP && b->kind == AST_BINOP && b->op == OP_DIV && b->a &&
+		    (b->a->kind == AST_IPV4 || b->a->kind == AST_IPV6))
+			return; /* src_ip == 10.0.0.0/8 */
+		if (b->kind == AST_HOST || (b->kind == AST_PROTO && b->str[0] == '*'))
+			return; /* mk_field_cmp has judged these */
+		bare_values(ctx, b, k == FK_METHOD || k == FK_IP || k == FK_PROTO);
 		return;
 	}
 	if (n->kind == AST_ASSIGN) {

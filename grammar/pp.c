@@ -14,6 +14,16 @@
 #define PP_MAX_DEFINE_DEPTH 64  /* Kamailio loops forever on `#!define A A`; we stop */
 #define PP_MAX_IFDEF 512
 #define PP_MAX_SUBST 64
+/* Guards against inputs that are small but expand without bound (found by
+ * fuzzing): defines that use each other twice double at every level, subst
+ * rules can grow a string tenfold each, glibc's regcomp duplicates nested
+ * bounded repetitions and its regexec is exponential with back-references. */
+#define PP_MAX_EXPANSION (1u << 20) /* bytes of define text expanded, in all */
+#define PP_EXPANSION_COST 16        /* counted per expansion besides its text */
+#define PP_MAX_SUBST_WORK (256u << 20) /* #!subst work, in all: bytes searched times
+                                         * pattern states, plus bytes produced */
+#define PP_MAX_RE_COST 2000         /* regex nodes after repetition counts */
+#define PP_MAX_RE_NEST 32           /* nested groups in a #!subst regex */
 
 typedef struct pp_define {
 	char *name;
@@ -43,6 +53,7 @@ typedef struct pp_subst {
 	regex_t re;
 	char *repl;
 	int global;
+	unsigned nodes; /* size of the unrolled pattern (subst_regex_problem) */
 } pp_subst;
 
 #define PP_HASH 256
@@ -65,6 +76,9 @@ struct pp_ctx {
 	int last_code_before; /* and the one before it */
 	ast_span last_span;   /* where the end of input is reported */
 	int kamailio_mode;    /* #!KAMAILIO seen: SER-style AVPs are errors */
+	size_t expanded;      /* define text expanded so far (PP_MAX_EXPANSION) */
+	size_t subst_work;    /* bytes fed to and made by #!subst (PP_MAX_SUBST_WORK) */
+	int stop;             /* a fatal error: the input ends here */
 };
 
 static unsigned hash(const char *s)
@@ -298,7 +312,7 @@ static char *directive_name(pp_ctx *pp, const lex_tok *t, const char *p, const c
 	ast_span sp = at_span(t->span.src, pos_plus(t->span.beg, (size_t)(p - t->s)));
 	if (!n) {
 		diag_report(pp->diags, DIAG_ERROR, "preprocessor", sp,
-		            "'%s' needs a name made of letters, digits and '_'", what);
+		            "'%s' needs a name: a letter or '_', then letters, digits and '_'", what);
 		return NULL;
 	}
 	if (p[n] == '-') {
@@ -323,10 +337,11 @@ static void do_define(pp_ctx *pp, const lex_tok *t)
 		return;
 	p += strlen(name);
 	if (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && *p != '\\') {
+		/* Kamailio takes `#!define A=1` as A with the value "=1" */
 		ast_span sp = at_span(t->span.src, pos_plus(t->span.beg, (size_t)(p - t->s)));
-		diag_report(pp->diags, DIAG_ERROR, "preprocessor", sp,
-		            "expected a blank between the define name and its value");
-		return;
+		diag_report(pp->diags, DIAG_WARNING, "define-value", sp,
+		            "no blank after the define name: the value of '%s' starts with '%c'",
+		            name, *p);
 	}
 	/* The value runs to the end of the line; backslash-newline continues it
 	 * and is dropped.  Comments stay in the value, as in Kamailio. */
@@ -448,6 +463,102 @@ static int split_subst(pp_ctx *pp, char *s, char **re, char **repl, char **flags
 	return 0;
 }
 
+/* What glibc's POSIX regex cannot do in bounded time or memory, or NULL:
+ * back-references in the pattern (regexec backtracks exponentially: (a*)\1b
+ * takes seconds on 300 bytes), and repetition counts that regcomp unrolls
+ * into too many nodes (((a{100}){100}){100}).  A cost model of the unrolled
+ * pattern: an atom is 1, x{m,n} is n times x, x+ twice x. */
+static const char *subst_regex_problem(const char *re, unsigned *nodes)
+{
+	double cost[PP_MAX_RE_NEST + 1], last[PP_MAX_RE_NEST + 1];
+	int lvl = 0;
+	cost[0] = last[0] = 0;
+	*nodes = 1;
+	for (const char *p = re; *p; p++) {
+		double k = 1;
+		switch (*p) {
+		case '\\':
+			if (p[1] >= '1' && p[1] <= '9')
+				return "back-references ('\\1' ...) in the pattern are not supported";
+			if (p[1])
+				p++;
+			cost[lvl] += last[lvl] = 1;
+			continue;
+		case '[': { /* a bracket expression is one atom */
+			const char *q = p + 1;
+			if (*q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			while (*q && *q != ']') {
+				if (q[0] == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
+					const char *e = strchr(q + 2, q[1]);
+					while (e && e[1] != ']')
+						e = strchr(e + 1, q[1]);
+					q = e ? e + 2 : q + 1;
+				} else {
+					q++;
+				}
+			}
+			if (!*q)
+				return NULL; /* unterminated: regcomp says so */
+			p = q;
+			cost[lvl] += last[lvl] = 1;
+			continue;
+		}
+		case '(':
+			if (lvl == PP_MAX_RE_NEST)
+				return "groups nested too deeply";
+			lvl++;
+			cost[lvl] = last[lvl] = 0;
+			continue;
+		case ')':
+			if (lvl) {
+				lvl--;
+				last[lvl] = cost[lvl + 1];
+				cost[lvl] += last[lvl];
+			}
+			continue;
+		case '|':
+			last[lvl] = 0;
+			continue;
+		case '+':
+			k = 2;
+			break;
+		case '{': {
+			char *e;
+			unsigned long lo = strtoul(p + 1, &e, 10), hi = lo;
+			if (e == p + 1 || !(p[1] >= '0' && p[1] <= '9'))
+				break; /* not a count: regcomp decides */
+			if (*e == ',') {
+				hi = e[1] >= '0' && e[1] <= '9' ? strtoul(e + 1, &e, 10) : (e++, lo + 1);
+			}
+			if (*e != '}')
+				break;
+			k = (double)(hi > lo ? hi : lo);
+			if (k < 1)
+				k = 1;
+			p = e;
+			break;
+		}
+		default:
+			cost[lvl] += last[lvl] = 1;
+			continue;
+		}
+		/* a repetition of the last atom */
+		cost[lvl] += last[lvl] * (k - 1);
+		last[lvl] *= k;
+		if (cost[lvl] > PP_MAX_RE_COST)
+			return "repetition counts too large (the pattern unrolls into too many states)";
+	}
+	while (lvl > 0) { /* unclosed groups: regcomp reports them */
+		lvl--;
+		cost[lvl] += cost[lvl + 1];
+	}
+	*nodes = cost[0] > 1 ? (unsigned)cost[0] : 1;
+	return cost[0] > PP_MAX_RE_COST ? "pattern too long" : NULL;
+}
+
 static void do_subst(pp_ctx *pp, const lex_tok *t)
 {
 	const char *what = t->code == LX_SUBST ? "#!subst" : t->code == LX_SUBSTDEF ? "#!substdef"
@@ -480,6 +591,13 @@ static void do_subst(pp_ctx *pp, const lex_tok *t)
 			return;
 		}
 	}
+	unsigned nodes;
+	const char *problem = subst_regex_problem(re, &nodes);
+	if (problem) {
+		diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span, "bad regex in '%s': %s",
+		            what, problem);
+		return;
+	}
 	pp_subst *sb = &pp->substs[pp->nsubsts];
 	int rc = regcomp(&sb->re, re, cflags);
 	if (rc) {
@@ -491,12 +609,15 @@ static void do_subst(pp_ctx *pp, const lex_tok *t)
 	}
 	sb->repl = repl;
 	sb->global = global;
+	sb->nodes = nodes;
 	pp->nsubsts++;
 	if (t->code == LX_SUBST)
 		return;
 	if (!id_len(re) || re[id_len(re)]) {
-		diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span,
-		            "'%s' needs an identifier as its match part, it also defines it", what);
+		/* Kamailio accepts it: the rule works, the define can never be used */
+		diag_report(pp->diags, DIAG_WARNING, "preprocessor", t->span,
+		            "'%s' defines its match part, and '%s' is not a name: only the "
+		            "substitution has an effect", what, re);
 		return;
 	}
 	if (find_def(pp, re)) {
@@ -518,19 +639,42 @@ static void do_subst(pp_ctx *pp, const lex_tok *t)
 /* Apply every #!subst rule, in order, once each, to a string. */
 static void apply_substs(pp_ctx *pp, lex_tok *t)
 {
-	for (int r = 0; r < pp->nsubsts; r++) {
+	for (int r = 0; r < pp->nsubsts && !pp->stop; r++) {
 		pp_subst *sb = &pp->substs[r];
 		const char *in = t->s;
 		size_t inlen = t->len, cap = inlen * 2 + 64, n = 0, off = 0;
+		/* The string ends at its first NUL for the regex, as before; the
+		 * explicit end (REG_STARTEND) keeps each search from measuring the
+		 * rest of the string again, which made 'g' quadratic. */
+		size_t end = strnlen(in, inlen);
 		char *out = NULL;
 		regmatch_t m[10];
 		int changed = 0;
-		while (off <= inlen) {
-			if (regexec(&sb->re, in + off, 10, m, off ? REG_NOTBOL : 0))
+		pp->subst_work += (inlen + 1) * sb->nodes; /* regexec is about text x states */
+		while (off <= end && pp->subst_work <= PP_MAX_SUBST_WORK) {
+			m[0].rm_so = 0;
+			m[0].rm_eo = (regoff_t)(end - off);
+			pp->subst_work += end - off; /* regexec implementations that measure the rest */
+			if (regexec(&sb->re, in + off, 10, m, REG_STARTEND | (off ? REG_NOTBOL : 0)))
 				break;
 			if (!out)
 				out = malloc(cap);
-			size_t need = n + (size_t)m[0].rm_so + strlen(sb->repl) * (inlen + 1) + 1;
+			/* What this match turns into, exactly. */
+			size_t rl = 0;
+			for (const char *p = sb->repl; *p; p++) {
+				if (*p == '\\' && p[1] >= '0' && p[1] <= '9') {
+					regmatch_t g = m[p[1] - '0'];
+					if (g.rm_so >= 0)
+						rl += (size_t)(g.rm_eo - g.rm_so);
+					p++;
+				} else {
+					rl++;
+				}
+			}
+			size_t need = n + (size_t)m[0].rm_so + rl + 2;
+			pp->subst_work += rl;
+			if (pp->subst_work > PP_MAX_SUBST_WORK)
+				break;
 			if (need > cap)
 				out = realloc(out, cap = need * 2);
 			if (!out)
@@ -559,6 +703,14 @@ static void apply_substs(pp_ctx *pp, lex_tok *t)
 			off += adv;
 			if (!sb->global)
 				break;
+		}
+		if (pp->subst_work > PP_MAX_SUBST_WORK) {
+			diag_report(pp->diags, DIAG_FATAL, "preprocessor", t->span,
+			            "#!subst rules have too much text to rewrite (a rule that grows "
+			            "what it matches, applied again and again?); stopping here");
+			pp->stop = 1;
+			free(out);
+			return;
 		}
 		if (!changed) {
 			free(out);
@@ -711,9 +863,20 @@ static void check_conds(pp_ctx *pp)
 			const char *e = s->text + s->len;
 			while (e > s->text && (e[-1] == ' ' || e[-1] == '\t'))
 				e--;
-			if (e - s->text >= 7 && !memcmp(e - 7, "#!endif", 7))
-				diag_note_add(dg, (ast_span){ 0 },
-				              "a '#!endif' at the very end of a file needs a newline after it");
+			if (e - s->text >= 7 && !memcmp(e - 7, "#!endif", 7)) {
+				ast_span at = { s, { 1, 1 }, { 1, 1 } };
+				for (const char *c = s->text; c < e - 7; c++) {
+					at.beg.col++;
+					if (*c == '\n') {
+						at.beg.line++;
+						at.beg.col = 1;
+					}
+				}
+				at.end = at.beg;
+				at.end.col += 6;
+				diag_note_add(dg, at, "this '#!endif' is not one: at the very end of a "
+				              "file it needs a newline after it");
+			}
 		}
 	}
 	pp->nconds = 0;
@@ -730,10 +893,32 @@ static void pop_frame(pp_ctx *pp)
 
 static void expand(pp_ctx *pp, const pp_define *d, const lex_tok *use)
 {
+	const ast_src *parent = use->span.src;
+	ast_pos at = use->span.beg;
+	pp_define zero;
 	if (pp->stack[pp->depth - 1].define_depth >= PP_MAX_DEFINE_DEPTH) {
 		diag_report(pp->diags, DIAG_ERROR, "preprocessor", use->span,
 		            "define '%s' expands into itself (more than %d nested expansions)", d->name,
 		            PP_MAX_DEFINE_DEPTH);
+		/* Drop what is left of this chain of expansions and let a 0 stand
+		 * for it, at the outermost use, so the statement still parses. */
+		static char zero_value[] = "0";
+		while (pp->depth > 1 && pp->stack[pp->depth - 1].src->kind == SRC_DEFINE) {
+			parent = pp->stack[pp->depth - 1].src->parent;
+			at = pp->stack[pp->depth - 1].src->at;
+			lex_close(pp->stack[--pp->depth].sc);
+		}
+		zero = *d;
+		zero.value = zero_value;
+		d = &zero;
+	}
+	pp->expanded += strlen(d->value) + PP_EXPANSION_COST;
+	if (pp->expanded > PP_MAX_EXPANSION) {
+		diag_report(pp->diags, DIAG_FATAL, "preprocessor", use->span,
+		            "defines expand to more than %u MiB of text (defines that use each other "
+		            "several times grow exponentially); stopping here",
+		            PP_MAX_EXPANSION >> 20);
+		pp->stop = 1;
 		return;
 	}
 	ast_src *s = ast_alloc(pp->arena, sizeof *s);
@@ -741,8 +926,8 @@ static void expand(pp_ctx *pp, const pp_define *d, const lex_tok *use)
 	s->name = d->name;
 	s->text = d->value;
 	s->len = strlen(d->value);
-	s->parent = use->span.src;
-	s->at = use->span.beg;
+	s->parent = parent;
+	s->at = at;
 	s->def_src = d->def_src;
 	s->def_at = d->def_at;
 	push_frame(pp, s, 0);
@@ -750,7 +935,7 @@ static void expand(pp_ctx *pp, const pp_define *d, const lex_tok *use)
 
 int pp_next(pp_ctx *pp, lex_tok *t)
 {
-	while (pp->depth > 0) {
+	while (pp->depth > 0 && !pp->stop) {
 		pp_frame *f = &pp->stack[pp->depth - 1];
 		lex_mode mode = skipping(pp) ? LEX_SKIP : LEX_CODE;
 		if (mode == LEX_CODE && pp->last_code == '[' && pp->last_code_before == EVENT_ROUTE)
@@ -833,7 +1018,8 @@ int pp_next(pp_ctx *pp, lex_tok *t)
 		pp->last_span = t->span;
 		return code;
 	}
-	check_conds(pp);
+	if (!pp->stop)
+		check_conds(pp);
 	memset(t, 0, sizeof *t);
 	t->span = pp->last_span;
 	t->span.beg = t->span.end;
