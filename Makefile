@@ -71,8 +71,9 @@ $(B)/gen/jit_header.c: runtime/include/routec.h
 	     { gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); print "\"" $$0 "\\n\"" } \
 	     END { print ";" }' $< > $@
 
-$(B)/routec: $(B)/compiler/main.o $(B)/libfront.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+ROUTEC_OBJ := $(B)/compiler/main.o $(DRIVER_SRC:%.c=$(B)/%.o) $(B)/gen/jit_header.o
+$(B)/routec: $(ROUTEC_OBJ) $(B)/libfront.a $(B)/librt.a
+	$(CC) $(LDFLAGS) -o $@ $^ -ltcc -ldl $(LDLIBS) $(RT_LIBS)
 
 run: all
 	$(B)/routec run samples/default.cfg
@@ -123,3 +124,44 @@ clean:
 	rm -rf build build-san build-fuzz
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# Standalone SIP tools, built from their own sources only (no routec code):
+# $(B)/sipua, the scriptable test UA (tests/sip/ua/README.md); $(B)/loadgen and
+# $(B)/uas, the load generator and the fast answering end of `make bench`.
+UA_SRC := $(wildcard tests/sip/ua/*.c)
+$(B)/sipua: $(UA_SRC) $(wildcard tests/sip/ua/*.h)
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(UA_SRC)
+$(B)/loadgen: bench/loadgen.c
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+$(B)/uas: bench/uas.c
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+.PHONY: sip-tools
+sip-tools: $(B)/sipua $(B)/loadgen $(B)/uas
+
+# libFuzzer on the SIP message layer (runtime/sip), built like fuzz_front:
+#   make fuzz-sip [FUZZ_SECONDS=600]
+# Seeds are the unit tests' SIP corpus (sip_cases_test --dump); crashers are
+# written to tests/corpus/fuzz-sip/ and replayed by tests/fuzz/replay_sip.sh.
+SIP_SRC := runtime/sip/msg.c runtime/sip/hf.c runtime/sip/uri.c runtime/sip/lump.c runtime/sip/build.c
+.PHONY: fuzz-sip
+$(FZ)/fuzz_sip: tests/fuzz/fuzz_sip.c $(SIP_SRC) $(wildcard runtime/sip/*.h runtime/sip/*.def)
+	@mkdir -p $(FZ)
+	clang $(FZFLAGS) -fsanitize=fuzzer -o $@ tests/fuzz/fuzz_sip.c $(SIP_SRC)
+$(FZ)/sip_cases_test: tests/unit/sip_cases_test.c $(SIP_SRC) $(wildcard runtime/sip/*.h runtime/sip/*.def)
+	@mkdir -p $(FZ)
+	$(CC) $(CSTD) -g -Iruntime -o $@ tests/unit/sip_cases_test.c runtime/sip/msg.c runtime/sip/hf.c runtime/sip/uri.c
+fuzz-sip:
+	@sh mk/deps.sh test
+	@$(MAKE) --no-print-directory $(FZ)/fuzz_sip $(FZ)/sip_cases_test
+	mkdir -p $(FZ)/corpus-sip $(FZ)/seeds-sip tests/corpus/fuzz-sip
+	$(FZ)/sip_cases_test --dump $(FZ)/seeds-sip
+	$(FZ)/fuzz_sip -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=2048 -max_len=8192 \
+	  -artifact_prefix=tests/corpus/fuzz-sip/ $(FZ)/corpus-sip $(FZ)/seeds-sip tests/corpus/fuzz-sip
+
+# The SIP layer's micro benchmark (figures only): make build/bench-sip && build/bench-sip
+build/bench-sip: bench/bench_sip.c $(SIP_SRC) $(wildcard runtime/sip/*.h runtime/sip/*.def)
+	@mkdir -p build
+	$(CC) $(CSTD) $(WARN) -O2 -Iruntime -o $@ bench/bench_sip.c $(SIP_SRC) -losipparser2

@@ -41,11 +41,16 @@ static int find_librt(char *out, size_t n)
 	if (!slash)
 		return -1;
 	*slash = 0;
-	snprintf(out, n, "%s/librt.a", self);
-	if (access(out, R_OK) == 0)
-		return 0;
-	snprintf(out, n, "%s/../lib/routec/librt.a", self);
-	return access(out, R_OK) == 0 ? 0 : -1;
+	static const char *const where[] = { "/librt.a", "/../lib/routec/librt.a" };
+	for (int i = 0; i < 2; i++) {
+		if (strlen(self) + strlen(where[i]) + 1 > n)
+			return -1;
+		strcpy(out, self);
+		strcat(out, where[i]);
+		if (access(out, R_OK) == 0)
+			return 0;
+	}
+	return -1;
 }
 
 static int run(char *const argv[])

@@ -5,7 +5,10 @@
 
 #include "ast.h"
 #include "diag.h"
+#include "build.h"
 #include "cg.h"
+#include "core/main.h"
+#include "jit.h"
 #include "doc.h"
 #include "parse.h"
 #include "sema.h"
@@ -22,6 +25,8 @@ static void usage(FILE *out)
 	      "  check FILE...      check scripts; diagnostics on stderr\n"
 	      "  dump-ast FILE      print the syntax tree\n"
 	      "  emit-c FILE        print the C the script compiles to\n"
+	      "  run FILE           compile in memory (libtcc) and serve\n"
+	      "  build FILE -o OUT  compile with the system C compiler into a proxy binary\n"
 	      "  doc modules        print docs/modules.md (from the exports tables)\n"
 	      "  help               this text\n"
 	      "  --version          print the version\n"
@@ -34,6 +39,8 @@ static void usage(FILE *out)
 	      "  --require-runtime  check: calls the runtime cannot run are errors\n"
 	      "  -Werror            check: treat warnings as errors\n"
 	      "  -Werror=RULE, -WRULE, -Wno-RULE   one warning as error, on, off\n"
+	      "  -o FILE            build: the binary to write\n"
+	      "  -l ADDR, -n N, -E, -d   run: listen address, workers, log to stderr, more debug\n"
 	      "\n"
 	      "exit status: 0 no error, 1 errors in a script, 2 usage or I/O problem\n",
 	      out);
@@ -52,6 +59,8 @@ typedef struct cli {
 	int werror;
 	const char **wopts; /* -W options, applied in order */
 	int nwopts;
+	const char *output; /* build -o */
+	rt_cmdline rt;      /* run: -l -n -E -d */
 	diag_format fmt;
 } cli;
 
@@ -85,6 +94,17 @@ static int parse_args(int argc, char **argv, cli *c)
 				push_arg(&c->incdirs, &c->nincdirs, val);
 			else
 				push_arg(&c->defines, &c->ndefines, val);
+		} else if (!strcmp(a, "-o") && i + 1 < argc) {
+			c->output = argv[++i];
+		} else if (!strcmp(a, "-l") && i + 1 < argc) {
+			if (c->rt.nlisten < RT_MAX_SOCKS - 1)
+				c->rt.listen[c->rt.nlisten++] = argv[++i];
+		} else if (!strcmp(a, "-n") && i + 1 < argc) {
+			c->rt.children = atoi(argv[++i]);
+		} else if (!strcmp(a, "-E")) {
+			c->rt.log_stderr = 1;
+		} else if (!strcmp(a, "-d")) {
+			c->rt.debug_bump++;
 		} else if (!strcmp(a, "--syntax-only")) {
 			c->syntax_only = 1;
 		} else if (!strcmp(a, "-Werror")) {
@@ -180,6 +200,69 @@ static int emit_c(const cli *c)
 	return rc;
 }
 
+/* Check and generate; *out holds the C.  Prints diagnostics. */
+static int compile(const cli *c, int header, cg_out *out)
+{
+	diag_ctx d;
+	diag_init(&d);
+	ast_script s = { 0 };
+	memset(out, 0, sizeof *out);
+	int rc = front(c, c->files[0], &s, &d);
+	if (rc == EXIT_CLEAN) {
+		cg_opts co = { .include_header = header };
+		if (cg_generate(s.root, &co, &d, out) < 0)
+			rc = EXIT_ERRORS;
+	}
+	diag_print(&d, c->fmt, stderr);
+	parse_free(&s);
+	diag_free(&d);
+	return rc;
+}
+
+static int run_script(const cli *c)
+{
+	cg_out out;
+	int rc = compile(c, 0, &out);
+	if (rc != EXIT_CLEAN) {
+		cg_out_free(&out);
+		return rc;
+	}
+	diag_ctx d;
+	diag_init(&d);
+	jit_unit u;
+	if (jit_compile(out.c, &d, &u) < 0) {
+		diag_print(&d, c->fmt, stderr);
+		rc = EXIT_ERRORS;
+	} else {
+		rc = rt_run(u.def, &c->rt) == 0 ? EXIT_CLEAN : EXIT_ERRORS;
+		jit_free(&u);
+	}
+	diag_free(&d);
+	cg_out_free(&out);
+	return rc;
+}
+
+static int build_script(const cli *c)
+{
+	if (!c->output) {
+		fprintf(stderr, "routec: build needs -o OUTPUT\n");
+		return EXIT_USAGE;
+	}
+	cg_out out;
+	int rc = compile(c, 1, &out);
+	if (rc == EXIT_CLEAN) {
+		diag_ctx d;
+		diag_init(&d);
+		const char *cc = getenv("CC");
+		if (build_binary(out.c, out.len, c->output, cc && *cc ? cc : "cc", 0, &d) < 0)
+			rc = EXIT_ERRORS;
+		diag_print(&d, c->fmt, stderr);
+		diag_free(&d);
+	}
+	cg_out_free(&out);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -205,7 +288,11 @@ int main(int argc, char **argv)
 	}
 	cli c = { .cmd = cmd, .fmt = DIAG_FMT_GCC };
 	int rc;
-	if (!strcmp(cmd, "emit-c")) {
+	if (!strcmp(cmd, "run") || !strcmp(cmd, "build")) {
+		rc = parse_args(argc, argv, &c);
+		if (!rc)
+			rc = cmd[0] == 'r' ? run_script(&c) : build_script(&c);
+	} else if (!strcmp(cmd, "emit-c")) {
 		rc = parse_args(argc, argv, &c);
 		if (!rc)
 			rc = emit_c(&c);

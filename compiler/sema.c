@@ -54,6 +54,12 @@ static unsigned initial_ctx(const ast_node *r)
 	return CTX_REQUEST;
 }
 
+/* Module files whose exports name (what modparam() matches and the tables
+ * use) differs from the file name. */
+static const char *const export_names[][2] = {
+	{ "print", "print_stdout" }, { "print_lib", "print_stderr" }, { "ss7ops", "ss7" },
+};
+
 static void add_module(sema_ctx *s, const char *path)
 {
 	const char *base = strrchr(path, '/');
@@ -61,6 +67,11 @@ static void add_module(sema_ctx *s, const char *path)
 	size_t n = strlen(base);
 	if (n > 3 && !strcmp(base + n - 3, ".so"))
 		n -= 3;
+	for (size_t i = 0; i < sizeof export_names / sizeof export_names[0]; i++)
+		if (strlen(export_names[i][0]) == n && !memcmp(export_names[i][0], base, n)) {
+			base = export_names[i][1];
+			n = strlen(base);
+		}
 	char *name = malloc(n + 1);
 	if (!name)
 		abort();
@@ -82,6 +93,16 @@ int sema_module_loaded(const sema_ctx *s, const char *module)
 	return 0;
 }
 
+/* Modules of older versions that scripts still load, and what replaced them. */
+static const char *const renamed[][2] = {
+	{ "mysql", "the module is db_mysql now" },
+	{ "postgres", "the module is db_postgres now" },
+	{ "uri", "its functions are in siputils and uri_db now" },
+	{ "mi_fifo", "the MI interface is gone: use jsonrpcs (or ctl) for RPC" },
+	{ "mi_rpc", "the MI interface is gone: use jsonrpcs (or ctl) for RPC" },
+	{ "mi_datagram", "the MI interface is gone: use jsonrpcs (or ctl) for RPC" },
+};
+
 static void collect(sema_ctx *s)
 {
 	const ast_list *top = &s->root->kids;
@@ -92,8 +113,16 @@ static void collect(sema_ctx *s)
 		const ast_node *n = top->v[i];
 		if (n->kind == AST_LOADMODULE && !n->op) {
 			add_module(s, n->a->str);
-			if (!sema_module_known(s->modules[s->nmodules - 1]))
+			const char *m = s->modules[s->nmodules - 1];
+			if (!sema_module_known(m)) {
+				/* Kamailio: "could not find module", "failed to load module" */
 				s->unknown_modules++;
+				diag *dg = diag_report(s->d, DIAG_ERROR, "module", n->a->span,
+				                       "'%s' is not a Kamailio 5.6 module", m);
+				for (size_t k = 0; k < sizeof renamed / sizeof renamed[0]; k++)
+					if (!strcmp(renamed[k][0], m))
+						diag_note_add(dg, n->a->span, "%s", renamed[k][1]);
+			}
 		}
 		if (n->kind != AST_ROUTE || sema_find_route(s, n->op, n->str))
 			continue; /* duplicates were reported by the parser */
@@ -228,6 +257,12 @@ static void check_cycles(sema_ctx *s, graph *g)
 	free(seen);
 }
 
+/* "route" for a named route[X], else the kind's name ("failure_route"). */
+static const char *route_label(int kind)
+{
+	return kind == RT_KIND_REQUEST ? "route" : ast_route_kind_name(kind);
+}
+
 static void check_unused(sema_ctx *s, const graph *g)
 {
 	for (int i = 0; i < s->nroutes; i++) {
@@ -238,7 +273,7 @@ static void check_unused(sema_ctx *s, const graph *g)
 			continue;
 		const char *how = r->kind == RT_KIND_REQUEST ? "called with route()" : "armed";
 		diag_report(s->d, DIAG_WARNING, "unused-route", r->node->span,
-		            "%s '%s' is never %s", ast_route_kind_name(r->kind), r->name, how);
+		            "%s '%s' is never %s", route_label(r->kind), r->name, how);
 	}
 }
 
@@ -308,6 +343,7 @@ void sema_check(const ast_node *root, diag_ctx *d, const sema_opts *o)
 {
 	sema_ctx s = { .d = d, .opts = o, .root = root };
 	collect(&s);
+	pv_set_modules(s.modules, s.nmodules);
 	for (int i = 0; i < root->kids.n; i++)
 		if (root->kids.v[i]->kind == AST_MODPARAM)
 			check_modparam(&s, root->kids.v[i]);
@@ -319,6 +355,7 @@ void sema_check(const ast_node *root, diag_ctx *d, const sema_opts *o)
 	check_cycles(&s, &g);
 	check_unused(&s, &g);
 	lint_check(&s);
+	pv_set_modules(NULL, -1);
 	free(g.v);
 	for (int i = 0; i < s.nmodules; i++)
 		free((char *)s.modules[i]);
@@ -333,9 +370,13 @@ void sema_note_path(sema_ctx *s, diag *dg, sema_route *r, unsigned ctx_bit)
 	(void)s;
 	int b = ctx_index(ctx_bit);
 	for (int depth = 0; r && r->via_call[b] && depth < 4; depth++) {
-		diag_note_add(dg, r->via_call[b]->span, "route '%s' is called here, in %s '%s'",
-		              r->name, ast_route_kind_name(r->via_route[b]->kind),
-		              r->via_route[b]->name);
+		const sema_route *from = r->via_route[b];
+		if (!strcmp(from->name, "0")) /* the unnamed request_route, reply_route */
+			diag_note_add(dg, r->via_call[b]->span, "route '%s' is called here, in %s",
+			              r->name, ast_route_kind_name(from->kind));
+		else
+			diag_note_add(dg, r->via_call[b]->span, "route '%s' is called here, in %s '%s'",
+			              r->name, route_label(from->kind), from->name);
 		r = r->via_route[b];
 	}
 }

@@ -107,6 +107,14 @@ static void check_arg(walk *w, const sema_fn *f, int i, const ast_node *a)
 			              "write the pseudo-variable inside a string: \"%s\"", a->str);
 		return;
 	}
+	/* Core commands with their own grammar take a string token only
+	 * (module functions get constants folded to strings). */
+	if (pk == PK_STR && !strcmp(f->module, "core") && a->kind != AST_STR) {
+		diag_report(w->s->d, DIAG_ERROR, "arg", a->span,
+		            "%s must be a string literal (Kamailio: bad argument, string expected)",
+		            what);
+		return;
+	}
 	switch (pk) {
 	case PK_INT:
 		if (!(a->kind == AST_INT || (a->kind == AST_STR && str_is_int(a->str)) ||
@@ -116,7 +124,7 @@ static void check_arg(walk *w, const sema_fn *f, int i, const ast_node *a)
 	case PK_INT_PV:
 		if (a->kind == AST_STR && !str_is_int(a->str)) {
 			if (a->str[0] == '$')
-				pv_check(w->s->d, a->str, a->slen, a->span, 0);
+				sema_pv_check(w->s->d, a->str, a->slen, a->span, 0);
 			else
 				diag_report(w->s->d, DIAG_ERROR, "arg", a->span,
 				            "%s must be an integer or a pseudo-variable", what);
@@ -125,7 +133,7 @@ static void check_arg(walk *w, const sema_fn *f, int i, const ast_node *a)
 	case PK_FMT:
 	case PK_STR_PV:
 		if (a->kind == AST_STR)
-			pv_check_format(w->s->d, a->str, a->slen, a->span);
+			sema_pv_check_format(w->s->d, a->str, a->slen, a->span);
 		break;
 	case PK_REGEX:
 		if (a->kind == AST_STR)
@@ -134,7 +142,7 @@ static void check_arg(walk *w, const sema_fn *f, int i, const ast_node *a)
 	case PK_PV:
 	case PK_PV_LVAL:
 		if (a->kind == AST_STR && a->str[0] == '$')
-			pv_check(w->s->d, a->str, a->slen, a->span, pk == PK_PV_LVAL);
+			sema_pv_check(w->s->d, a->str, a->slen, a->span, pk == PK_PV_LVAL);
 		else
 			diag_report(w->s->d, DIAG_ERROR, "arg", a->span,
 			            "%s must name a pseudo-variable (\"$var(x)\")", what);
@@ -180,8 +188,9 @@ static void list_forms(diag *dg, const char *name, ast_span sp)
 	char buf[256];
 	int len = 0;
 	for (const sema_fn *f = sema_fn_first(name); f && len < 200; f = sema_fn_next(f))
-		len += snprintf(buf + len, sizeof buf - (size_t)len, "%s%s(%d%s args)", len ? ", " : "",
-		                name, f->min_args, f->max_args != f->min_args ? "+" : "");
+		len += snprintf(buf + len, sizeof buf - (size_t)len, "%s%s(%d%s arg%s)", len ? ", " : "",
+		                name, f->min_args, f->max_args != f->min_args ? "+" : "",
+		                f->min_args == 1 && f->max_args == 1 ? "" : "s");
 	diag_note_add(dg, sp, "forms: %s", buf);
 }
 
@@ -279,7 +288,7 @@ static void expr(walk *w, const ast_node *n)
 		return;
 	switch (n->kind) {
 	case AST_PV:
-		pv_check(w->s->d, n->str, n->slen, n->span, 0);
+		sema_pv_check(w->s->d, n->str, n->slen, n->span, 0);
 		return;
 	case AST_CALL:
 		check_call(w, n);
@@ -374,7 +383,7 @@ static void stmt(walk *w, const ast_node *n)
 		expr(w, n->a);
 		break;
 	case AST_ASSIGN:
-		pv_check(w->s->d, n->a->str, n->a->slen, n->a->span, 1);
+		sema_pv_check(w->s->d, n->a->str, n->a->slen, n->a->span, 1);
 		expr(w, n->b);
 		break;
 	case AST_CALL:

@@ -127,7 +127,9 @@ void sema_check_switch(sema_ctx *s, const ast_node *sw)
 			                       "mixed integer and string cases in one switch");
 			diag_note_add(dg, first->a->span, "the first case is here");
 		}
-		for (int j = 0; j < i; j++) {
+		/* Kamailio (fix_switch, fix_match) rejects duplicate integer and
+		 * string labels; two equal regex cases are accepted. */
+		for (int j = 0; j < i && !c->op; j++) {
 			const ast_node *p = sw->kids.v[j]->a;
 			if (!p || label_is_int(p) != label_is_int(l) || sw->kids.v[j]->op != c->op)
 				continue;

@@ -41,9 +41,11 @@ static const sema_pv pvs[] = {
 #undef RC_TR
 };
 
-static const char *const trs[] = {
+static const struct {
+	const char *module, *cls;
+} trs[] = {
 #define RC_PV(mod, name, fl)
-#define RC_TR(mod, cls) #cls,
+#define RC_TR(mod, cls) { #mod, #cls },
 #include "pvars.def"
 #undef RC_PV
 #undef RC_TR
@@ -52,7 +54,8 @@ static const char *const trs[] = {
 /* Kamailio 5.6 modules that export nothing a script can name, so no row above
  * mentions them; loading them is still fine. */
 static const char *const quiet_modules[] = {
-	"cdp_avp", "cfg_rpc", "db_mongodb", "db_perlvdb", "kemix", "pua_rpc", "stun", "systemdops",
+	"cdp_avp", "cfg_rpc", "db_mongodb", "db_perlvdb", "kemix", "pua_rpc", "secsipid_proc", "stun",
+	"systemdops",
 };
 
 #define NFNS    ((int)(sizeof fns / sizeof fns[0]))
@@ -294,12 +297,26 @@ const sema_pv *sema_pv_find(const char *class_name)
 	return NULL;
 }
 
+const sema_pv *sema_pv_next(const sema_pv *p)
+{
+	init();
+	for (int i = 0; i + 1 < NPVS; i++)
+		if (&pvs[pv_idx[i]] == p)
+			return strcmp(pvs[pv_idx[i + 1]].name, p->name) ? NULL : &pvs[pv_idx[i + 1]];
+	return NULL;
+}
+
 int sema_tr_known(const char *class_name)
 {
+	return sema_tr_module(class_name) != NULL;
+}
+
+const char *sema_tr_module(const char *class_name)
+{
 	for (int i = 0; i < NTRS; i++)
-		if (!strcmp(trs[i], class_name))
-			return 1;
-	return 0;
+		if (!strcmp(trs[i].cls, class_name))
+			return trs[i].module;
+	return NULL;
 }
 
 /* ---- names for messages -------------------------------------------------- */

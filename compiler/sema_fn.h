@@ -114,8 +114,12 @@ typedef struct sema_pv {
 } sema_pv;
 
 const sema_pv *sema_pv_find(const char *class_name);
+/* The next row of the same class (several modules export "dlg"), or NULL. */
+const sema_pv *sema_pv_next(const sema_pv *p);
 /* 1 when `class_name` is a transformation class ({s.len}: "s"). */
 int sema_tr_known(const char *class_name);
+/* The module exporting a transformation class, or NULL when unknown. */
+const char *sema_tr_module(const char *class_name);
 
 /* For messages: "a constant string", "request_route"; sema_rt_names lists the
  * routes of a mask ("request_route, failure_route") in a static buffer. */

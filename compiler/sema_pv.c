@@ -6,6 +6,19 @@
 
 #include "sema_fn.h"
 
+static const char *const *loaded_modules;
+static int nloaded_modules = -1; /* < 0: not checked */
+
+static int module_loaded(const char *module)
+{
+	if (nloaded_modules < 0 || !strcmp(module, "core"))
+		return 1;
+	for (int i = 0; i < nloaded_modules; i++)
+		if (!strcmp(loaded_modules[i], module))
+			return 1;
+	return 0;
+}
+
 static int name_char(int c)
 {
 	return isalnum(c) || c == '_';
@@ -50,7 +63,7 @@ static void parse_tr(const char *s, size_t n, pv_tr *tr)
 	tr->sub_len = dot ? sub_end - (clen + 1) : 0;
 }
 
-int pv_parse(const char *s, size_t n, pv_spec *o, const char **why)
+int sema_pv_parse(const char *s, size_t n, pv_spec *o, const char **why)
 {
 	memset(o, 0, sizeof *o);
 	*why = NULL;
@@ -172,6 +185,14 @@ static void check_tr(diag_ctx *d, const pv_tr *tr, ast_span sp)
 		diag_report(d, DIAG_ERROR, "pv", sp, "unknown transformation class '%s'", cls);
 		return;
 	}
+	if (!module_loaded(sema_tr_module(cls))) {
+		/* Kamailio: "unknown transformation", "Can't get from cache" */
+		diag *dg = diag_report(d, DIAG_ERROR, "module", sp,
+		                       "transformation class '%s' needs module '%s', which is not loaded",
+		                       cls, sema_tr_module(cls));
+		diag_note_add(dg, sp, "add: loadmodule \"%s.so\"", sema_tr_module(cls));
+		return;
+	}
 	for (size_t i = 0; i < sizeof tr_subtypes / sizeof tr_subtypes[0]; i++) {
 		if (strcmp(tr_subtypes[i].cls, cls))
 			continue;
@@ -181,6 +202,21 @@ static void check_tr(diag_ctx *d, const pv_tr *tr, ast_span sp)
 		diag_report(d, DIAG_ERROR, "pv", sp, "unknown transformation '{%s.%.*s}'", cls,
 		            (int)tr->sub_len, tr->sub);
 	}
+}
+
+void pv_set_modules(const char *const *modules, int n)
+{
+	loaded_modules = modules;
+	nloaded_modules = n;
+}
+
+/* 1 when a module exporting the class of `cls` is loaded (or none is known). */
+static int class_loaded(const sema_pv *cls)
+{
+	for (const sema_pv *c = cls; c; c = sema_pv_next(c))
+		if (module_loaded(c->module))
+			return 1;
+	return 0;
 }
 
 static void check_spec(diag_ctx *d, const pv_spec *p, ast_span sp, int write)
@@ -195,6 +231,13 @@ static void check_spec(diag_ctx *d, const pv_spec *p, ast_span sp, int write)
 	const sema_pv *cls = sema_pv_find(name);
 	if (!cls) {
 		diag_report(d, DIAG_ERROR, "pv", sp, "unknown pseudo-variable '$%s'", name);
+		return;
+	}
+	if (!class_loaded(cls)) {
+		/* Kamailio: "error searching pvar", "Can't get from cache" */
+		diag *dg = diag_report(d, DIAG_ERROR, "module", sp,
+		                       "'$%s' needs module '%s', which is not loaded", name, cls->module);
+		diag_note_add(dg, sp, "add: loadmodule \"%s.so\"", cls->module);
 		return;
 	}
 	if (cls->needs_name == 1 && !p->inner)
@@ -214,13 +257,13 @@ static void check_spec(diag_ctx *d, const pv_spec *p, ast_span sp, int write)
 		            "a pseudo-variable with a transformation cannot be assigned");
 }
 
-void pv_check(diag_ctx *d, const char *text, size_t n, ast_span sp, int write)
+void sema_pv_check(diag_ctx *d, const char *text, size_t n, ast_span sp, int write)
 {
 	if (text[0] == '@') /* SER select: not checked */
 		return;
 	pv_spec p;
 	const char *why;
-	if (pv_parse(text, n, &p, &why) < 0) {
+	if (sema_pv_parse(text, n, &p, &why) < 0) {
 		diag_report(d, DIAG_ERROR, "pv", sp, "bad pseudo-variable '%.*s': %s", (int)n, text,
 		            why);
 		return;
@@ -228,7 +271,7 @@ void pv_check(diag_ctx *d, const char *text, size_t n, ast_span sp, int write)
 	check_spec(d, &p, sp, write);
 }
 
-void pv_check_format(diag_ctx *d, const char *text, size_t n, ast_span sp)
+void sema_pv_check_format(diag_ctx *d, const char *text, size_t n, ast_span sp)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (text[i] != '$')
@@ -243,7 +286,7 @@ void pv_check_format(diag_ctx *d, const char *text, size_t n, ast_span sp)
 			continue;
 		pv_spec p;
 		const char *why;
-		if (pv_parse(text + i, n - i, &p, &why) < 0) {
+		if (sema_pv_parse(text + i, n - i, &p, &why) < 0) {
 			diag_report(d, DIAG_ERROR, "pv", sp, "bad pseudo-variable in format string: %s",
 			            why);
 			return;

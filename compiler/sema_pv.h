@@ -28,16 +28,20 @@ typedef struct pv_spec {
 	size_t len;         /* bytes of the spec in the text it was parsed from */
 } pv_spec;
 
+/* The modules a script loads ("core" is implied); while set, a class whose
+ * module is not among them is an error, as in Kamailio.  n < 0: not checked. */
+void pv_set_modules(const char *const *modules, int n);
+
 /* Parse one spec starting at s[0] == '$'.  Returns 0, or -1 with *why set. */
-int pv_parse(const char *s, size_t n, pv_spec *out, const char **why);
+int sema_pv_parse(const char *s, size_t n, pv_spec *out, const char **why);
 
 /* Check a pseudo-variable token: known class, inner name where needed,
  * known transformations; `write` also requires a writable class with no
  * transformation.  Reports at `sp`. */
-void pv_check(diag_ctx *d, const char *text, size_t n, ast_span sp, int write);
+void sema_pv_check(diag_ctx *d, const char *text, size_t n, ast_span sp, int write);
 
 /* Check every $spec inside a pv-format string ("from $fu to $tu"); `$$` is a
  * literal '$'.  Reports at `sp` (the string argument). */
-void pv_check_format(diag_ctx *d, const char *text, size_t n, ast_span sp);
+void sema_pv_check_format(diag_ctx *d, const char *text, size_t n, ast_span sp);
 
 #endif

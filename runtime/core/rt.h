@@ -10,6 +10,7 @@
 #define ROUTEC_RT_H
 
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -76,8 +77,29 @@ struct rc_msg {
 	rt_worker *worker;
 	rc_ctx_t *ctx;            /* the script context running this message */
 
+	/* ---- core section (core/): like the module sections below, zeroed
+	   before each message (everything from here to the end of the struct) */
+	struct rc_gen *gen;       /* the generation running this message */
+	unsigned mflags;          /* RT_MF_*: what core commands asked for */
+
 	/* ---- module sections: each module adds its own fields below ---- */
+
+	/* pv (runtime/pv) and its modules: per-message state, pointing into the
+	   arena (core zeroes it before each message) */
+	struct pv_avp *pv_avps;    /* $avp values, newest first */
+	struct pv_xitem *pv_xavps; /* $xavp items, newest first */
+	rc_str tx_reply_hdrs;      /* textops append_to_reply(): lines for the next local reply */
+	int sl_err;                /* last internal error, Kamailio E_* code (negative; 0 = E_UNSPEC), for sl_reply_error() */
+	rc_str rr_params;          /* rr add_rr_param() text: ";a=b;c" */
+	rc_str rr_base;            /* rr: the Record-Route line record_route() queued, up to the params */
+	const char *rr_text;       /* rr: that line's text in the lump, or NULL when none was queued */
+	rc_str rr_route_params;    /* rr: ";params" of our Route that loose_route() consumed */
+	int mf_value;              /* maxfwd: Max-Forwards after mf_process_maxfwd_header() + 1; 0: untouched */
 };
+
+/* pv (runtime/pv): core calls pv_worker_done() when a worker thread ends
+ * ($var/$vn values live in thread-local storage of each worker). */
+void pv_worker_done(void);
 
 /* Logging, Kamailio's levels: -5 alert .. 3 debug (the `debug` parameter). */
 enum { RT_L_ALERT = -5, RT_L_BUG = -4, RT_L_CRIT = -3, RT_L_ERR = -1, RT_L_WARN = 0,
@@ -88,5 +110,43 @@ void rt_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* Send a buffer to an address from the right socket (UDP). 0 or -1. */
 int rt_send(rc_msg_t *m, const rt_sock *from, const struct sockaddr *to, socklen_t tolen,
             const char *buf, int len);
+
+/* ==== core services (added by core/; implemented in runtime/core) ==========
+ * For pv/ and modules/.  Everything here may be called from any worker. */
+
+#define RT_MF_FORCE_RPORT     1 /* force_rport(): reply to the source port, fill ;rport */
+#define RT_MF_ADD_LOCAL_RPORT 2 /* add_local_rport(): ;rport in the Via we add */
+
+/* 1 if host[:port] names this proxy (a listen address, an advertised
+ * address or an alias; any case; IPv6 with or without brackets), else 0.
+ * port 0 matches any port; proto 0 any protocol. */
+int rt_myself(const char *host, int hlen, int port, int proto);
+
+/* Where a reply to request m goes (RFC 3261 18.2.2 / Kamailio's
+ * update_sock_struct_from_ip): the source IP; the source port if the top Via
+ * has ;rport or force_rport() was called, else the Via's port, else 5060.
+ * 0, or -1 when m has no usable top Via. */
+int rt_reply_dest(rc_msg_t *m, struct sockaddr_storage *to, socklen_t *tolen);
+/* Sends a reply built for m (sip_build_reply) there, from m's receiving
+ * socket.  0 or -1 (logged). */
+int rt_send_reply(rc_msg_t *m, const char *buf, int len);
+
+/* The value of the Server header of locally built replies and of the
+ * User-Agent header of locally built requests (`server_header`,
+ * `server_signature`, `user_agent_header`); s == NULL: send none. */
+rc_str rt_server_header(void);
+rc_str rt_user_agent_header(void);
+
+/* The listening sockets, in listen order; NULL past the end. */
+const rt_sock *rt_sock_at(int i);
+
+/* A module's parameter (modparam) in the generation being loaded, or NULL.
+ * Asking marks it used: modparams nobody asks for during the generation's
+ * init are logged as ignored. */
+const rc_param_def *rt_gen_param(rc_gen_t *g, const char *module, const char *name);
+/* Zeroed memory that lives as long as the generation (never freed alone). */
+void *rt_gen_alloc(rc_gen_t *g, size_t n);
+/* Run fn(arg) when the generation is freed (pcre2 code, a TCCState): 0 or -1. */
+int rt_gen_on_free(rc_gen_t *g, void (*fn)(void *), void *arg);
 
 #endif

@@ -82,8 +82,8 @@ typedef struct {
 	E(SIP_E_NOSPACE,          -32, "output buffer too small")                    \
 	E(SIP_E_ARG,              -33, "invalid argument")
 
+/* Success is 0 (there is no SIP_OK: libosip2 defines that name as 200). */
 enum sip_err {
-	SIP_OK = 0,
 #define SIP_ERR_ENUM(name, val, text) name = val,
 	SIP_ERROR_LIST(SIP_ERR_ENUM)
 #undef SIP_ERR_ENUM

@@ -211,7 +211,8 @@ schema_pkg=@microsoft/jest-sarif@1.0.0-beta.0
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	echo "SKIP sarif schema: no node/npm to install ajv and $schema_pkg"
 elif ! timeout "${SARIF_NPM_TIMEOUT:-180}" npm install --prefix "$tmp/npm" --no-save --no-audit \
-	--no-fund --ignore-scripts --loglevel=error "ajv@6" "$schema_pkg" >"$tmp/npm.log" 2>&1; then
+	--no-fund --ignore-scripts --loglevel=error --fetch-retries=1 --fetch-timeout=30000 \
+	"ajv@6" "$schema_pkg" >"$tmp/npm.log" 2>&1; then
 	echo "SKIP sarif schema: npm install of ajv@6 and $schema_pkg failed: $(tail -n 1 "$tmp/npm.log")"
 else
 	for name in $docs; do

@@ -1,0 +1,56 @@
+/* gen.h: script generations.
+ *
+ * A generation is one loaded script: its rc_script_def, everything its init
+ * prepared (argument fixups, pv specs, regexes: allocated from the
+ * generation's arena, or released by its on-free hooks) and a reference
+ * count.  One generation is current; a worker holds a reference while it
+ * runs a message (in practice it keeps one across messages and trades it
+ * when rt_gen_seq changes), so rt_gen_swap never waits for anyone: the old
+ * generation is freed by whoever drops its last reference.
+ *
+ * rc_gen_t (opaque in routec.h) is this struct rc_gen.
+ */
+#ifndef ROUTEC_GEN_H
+#define ROUTEC_GEN_H
+
+#include <stdatomic.h>
+
+#include "core/rt.h"
+
+typedef struct rt_gen_chunk rt_gen_chunk;
+typedef struct rt_gen_hook rt_gen_hook;
+
+struct rc_gen {
+	const rc_script_def *def;
+	atomic_int refs;
+	unsigned id;              /* 1, 2, ... in load order */
+	rc_route_fn request;      /* request_route, or NULL */
+	rc_route_fn reply;        /* the core reply_route (onreply_route {}), or NULL */
+	rt_gen_chunk *chunks;     /* the arena */
+	rt_gen_hook *hooks;       /* on-free, newest first */
+	unsigned char *used;      /* per param of def: asked for by rt_gen_param */
+	int nparams;
+	int loading;              /* init is running */
+};
+
+typedef struct rc_gen rt_gen;
+
+/* Load a script: check its ABI, find its routes, run its init.  On success
+ * *out holds the only reference (0); -1 after logging why. */
+int rt_gen_load(const rc_script_def *def, rt_gen **out);
+
+/* The current generation with one more reference, or NULL. */
+rt_gen *rt_gen_acquire(void);
+void rt_gen_hold(rt_gen *g);
+/* Drop a reference; the last one frees the generation (NULL: nothing). */
+void rt_gen_release(rt_gen *g);
+/* Make g current: the current slot takes over the caller's reference to g
+ * and drops its reference to the previous one.  NULL empties the slot. */
+void rt_gen_swap(rt_gen *g);
+/* Changes at every swap: a worker compares it to know its reference is old. */
+unsigned rt_gen_seq(void);
+
+/* A route of the generation by kind and name, or NULL. */
+rc_route_fn rt_gen_route(const rt_gen *g, int kind, const char *name);
+
+#endif

@@ -1,0 +1,172 @@
+/* main.c: start, serve, stop. */
+#include "core/main.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/gen.h"
+#include "core/log.h"
+#include "core/sock.h"
+#include "core/worker.h"
+
+#ifndef ROUTEC_VERSION
+#define ROUTEC_VERSION "0.1.0"
+#endif
+
+void (*rt_on_sighup)(void);
+
+static atomic_int stop_req, hup_req, running;
+
+void rt_stop(void)
+{
+	atomic_store(&stop_req, 1);
+}
+
+int rt_running(void)
+{
+	return atomic_load(&running);
+}
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		atomic_store(&hup_req, 1);
+	else
+		atomic_store(&stop_req, 1);
+}
+
+int rt_run(const rc_script_def *def, const rt_cmdline *cl)
+{
+	rt_conf c;
+	rt_gen *g = NULL;
+	int rc = -1;
+	rt_conf_defaults(&c);
+	if (rt_conf_apply(&c, def) < 0 || rt_conf_cmdline(&c, cl) < 0)
+		return -1;
+	rt_cfg = c;
+	rt_log_level = c.debug;
+	rt_log_setup(c.log_stderr, c.log_facility, c.log_name);
+	atomic_store(&stop_req, 0);
+	atomic_store(&hup_req, 0);
+
+	/* sockets before the script: its preparations (force_send_socket,
+	   forward() to a host) look at them */
+	if (rt_socks_open(&rt_cfg, rt_reuseport) < 0)
+		goto out;
+	if (rt_gen_load(def, &g) < 0)
+		goto close;
+	rt_gen_swap(g);
+
+	struct sigaction sa, old_int, old_term, old_hup, old_pipe;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, &old_pipe);
+
+	if (rt_workers_start(rt_cfg.children) < 0)
+		goto restore;
+	rt_log(RT_L_NOTICE, "routec %s serving %s", ROUTEC_VERSION,
+	       def->source ? def->source : "a compiled script");
+	atomic_store(&running, 1);
+	while (!atomic_load(&stop_req)) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		if (atomic_exchange(&hup_req, 0)) {
+			if (rt_on_sighup)
+				rt_on_sighup();
+			else
+				rt_log(RT_L_NOTICE, "SIGHUP: reloading is not available in this binary");
+		}
+	}
+	atomic_store(&running, 0);
+	rt_log(RT_L_NOTICE, "stopping");
+	rt_workers_stop();
+	rc = 0;
+restore:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	rt_gen_swap(NULL);
+close:
+	rt_socks_close();
+out:
+	rt_log_close();
+	return rc;
+}
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+	        "usage: %s [options]\n"
+	        "  -l ADDR  listen on ADDR ([proto:]addr[:port][/advaddr[:advport]]); repeatable,\n"
+	        "           replaces the script's listen parameters\n"
+	        "  -n N     number of worker threads (children)\n"
+	        "  -E       log to stderr\n"
+	        "  -d       more debug output (repeat: -dd)\n"
+	        "  -D       stay in the foreground (always the case)\n"
+	        "  -V       print the version\n"
+	        "  -h       this help\n",
+	        prog);
+}
+
+int rt_main(int argc, char **argv, const rc_script_def *def)
+{
+	rt_cmdline cl;
+	memset(&cl, 0, sizeof cl);
+	int opt;
+	while ((opt = getopt(argc, argv, "l:n:EdDVh")) != -1) {
+		switch (opt) {
+		case 'l':
+			if (cl.nlisten == RT_MAX_SOCKS) {
+				fprintf(stderr, "%s: too many -l\n", argv[0]);
+				return 2;
+			}
+			cl.listen[cl.nlisten++] = optarg;
+			break;
+		case 'n': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 1024) {
+				fprintf(stderr, "%s: -n: a number 1..1024 is expected\n", argv[0]);
+				return 2;
+			}
+			cl.children = (int)n;
+			break;
+		}
+		case 'E':
+			cl.log_stderr = 1;
+			break;
+		case 'd':
+			cl.debug_bump++;
+			break;
+		case 'D':
+			break;
+		case 'V':
+			printf("routec %s (runtime; script %s)\n", ROUTEC_VERSION,
+			       def && def->source ? def->source : "compiled in");
+			return 0;
+		case 'h':
+			usage(stdout, argv[0]);
+			return 0;
+		default:
+			usage(stderr, argv[0]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], argv[optind]);
+		usage(stderr, argv[0]);
+		return 2;
+	}
+	return rt_run(def, &cl) == 0 ? 0 : 1;
+}

@@ -1,0 +1,32 @@
+/* main.h: running a compiled script as a proxy.
+ *
+ * rt_run does everything between "a script is compiled" and "the process
+ * exits": configuration (script, then command line), logging, sockets, the
+ * generation, workers, and signals (SIGINT/SIGTERM stop, SIGHUP calls
+ * rt_on_sighup, the hot-reload hook).  It returns when stopped.
+ * rt_main is the main() of standalone binaries (`routec build`).
+ */
+#ifndef ROUTEC_MAIN_H
+#define ROUTEC_MAIN_H
+
+#include "core/config.h"
+
+/* 0 after a clean stop, -1 when it could not start (logged). */
+int rt_run(const rc_script_def *def, const rt_cmdline *cl);
+/* Ask rt_run to stop (async-signal-safe; any thread). */
+void rt_stop(void);
+/* 1 while rt_run serves (sockets open, workers started). */
+int rt_running(void);
+/* Called by rt_run's thread on SIGHUP, if set (routec run: recompile and
+ * rt_gen_swap).  Without it SIGHUP is logged and ignored. */
+extern void (*rt_on_sighup)(void);
+
+/* Options like Kamailio's where they fit:
+ *   -l ADDR  listen (repeatable; replaces the script's listen)
+ *   -n N     children        -E  log to stderr      -d  more debug (repeatable)
+ *   -D       stay in the foreground (always the case; accepted)
+ *   -V       version          -h  help
+ * Returns the process exit code. */
+int rt_main(int argc, char **argv, const rc_script_def *def);
+
+#endif
