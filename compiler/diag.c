@@ -254,12 +254,11 @@ static void json_loc(FILE *out, ast_span sp)
 	        beg.col, end.line, end.col);
 }
 
-static void print_json(const diag_ctx *d, FILE *out)
+static void print_json_items(const diag_ctx *d, FILE *out, int *count)
 {
-	fputs("[", out);
 	for (int i = 0; i < d->n; i++) {
 		const diag *dg = &d->v[i];
-		fprintf(out, "%s\n {", i ? "," : "");
+		fprintf(out, "%s\n {", (*count)++ ? "," : "");
 		json_loc(out, dg->span);
 		fputs(",\"severity\":", out);
 		diag_json_str(out, sev_name(dg->sev));
@@ -277,17 +276,40 @@ static void print_json(const diag_ctx *d, FILE *out)
 		}
 		fputs("]}", out);
 	}
-	fputs("\n]\n", out);
+}
+
+void diag_doc_begin(diag_format fmt, FILE *out)
+{
+	if (fmt == DIAG_FMT_JSON)
+		fputs("[", out);
+	else if (fmt == DIAG_FMT_SARIF)
+		diag_sarif_begin(out);
+}
+
+void diag_doc_end(diag_format fmt, FILE *out)
+{
+	if (fmt == DIAG_FMT_JSON)
+		fputs("\n]\n", out);
+	else if (fmt == DIAG_FMT_SARIF)
+		diag_sarif_end(out);
 }
 
 void diag_print(const diag_ctx *d, diag_format fmt, FILE *out)
 {
+	int count = 0;
+	diag_doc_begin(fmt, out);
+	diag_doc_items(d, fmt, out, &count);
+	diag_doc_end(fmt, out);
+}
+
+void diag_doc_items(const diag_ctx *d, diag_format fmt, FILE *out, int *count)
+{
 	if (fmt == DIAG_FMT_JSON) {
-		print_json(d, out);
+		print_json_items(d, out, count);
 		return;
 	}
 	if (fmt == DIAG_FMT_SARIF) {
-		diag_print_sarif(d, out);
+		diag_sarif_items(d, out, count);
 		return;
 	}
 	for (int i = 0; i < d->n; i++) {

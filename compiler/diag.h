@@ -62,8 +62,15 @@ int diag_set_rule(diag_ctx *d, const char *name, diag_rule_state st);
 /* True once the error cap is reached: callers may stop early. */
 int diag_capped(const diag_ctx *d);
 
+/* One JSON or SARIF document for several files: begin, the diagnostics of
+ * each file (while its sources are alive), end.  gcc format: items only. */
+void diag_doc_begin(diag_format fmt, FILE *out);
+void diag_doc_items(const diag_ctx *d, diag_format fmt, FILE *out, int *count);
+void diag_doc_end(diag_format fmt, FILE *out);
 /* SARIF 2.1.0 (diag_sarif.c). */
-void diag_print_sarif(const diag_ctx *d, FILE *out);
+void diag_sarif_begin(FILE *out);
+void diag_sarif_items(const diag_ctx *d, FILE *out, int *count);
+void diag_sarif_end(FILE *out);
 /* Where a span is reported: define expansions map to their use site. */
 const ast_src *diag_file_of(const ast_src *s, ast_pos *pos);
 void diag_json_str(FILE *out, const char *s);

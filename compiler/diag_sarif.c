@@ -31,16 +31,25 @@ static void location(FILE *out, ast_span sp)
 	        beg.line, beg.col, end.line, end.col + 1);
 }
 
-void diag_print_sarif(const diag_ctx *d, FILE *out)
+void diag_sarif_begin(FILE *out)
 {
 	fputs("{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\","
 	      "\"runs\":[{\"tool\":{\"driver\":{\"name\":\"routec\",\"rules\":[]}},"
 	      "\"columnKind\":\"utf16CodeUnits\","
 	      "\"results\":[",
 	      out);
+}
+
+void diag_sarif_end(FILE *out)
+{
+	fputs("\n]}]}\n", out);
+}
+
+void diag_sarif_items(const diag_ctx *d, FILE *out, int *count)
+{
 	for (int i = 0; i < d->n; i++) {
 		const diag *dg = &d->v[i];
-		fprintf(out, "%s\n{\"ruleId\":", i ? "," : "");
+		fprintf(out, "%s\n{\"ruleId\":", (*count)++ ? "," : "");
 		diag_json_str(out, dg->rule ? dg->rule : "routec");
 		fprintf(out, ",\"level\":\"%s\",\"message\":{\"text\":", level(dg->sev));
 		diag_json_str(out, dg->msg);
@@ -69,5 +78,4 @@ void diag_print_sarif(const diag_ctx *d, FILE *out)
 		}
 		fputs("}", out);
 	}
-	fputs("\n]}]}\n", out);
 }

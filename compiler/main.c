@@ -134,6 +134,8 @@ static int parse_args(int argc, char **argv, cli *c)
 }
 
 /* Parses one file; prints its diagnostics. Returns the exit status. */
+static int ndoc; /* diagnostics printed so far in the JSON/SARIF document */
+
 static int check_one(const cli *c, const char *file, int dump)
 {
 	diag_ctx d;
@@ -158,7 +160,7 @@ static int check_one(const cli *c, const char *file, int dump)
 	}
 	if (dump && s.root && !d.errors)
 		ast_dump(stdout, s.root);
-	diag_print(&d, c->fmt, stderr);
+	diag_doc_items(&d, c->fmt, stderr, &ndoc);
 	int rc = io_error ? EXIT_USAGE : d.errors ? EXIT_ERRORS : EXIT_CLEAN;
 	parse_free(&s);
 	diag_free(&d);
@@ -300,11 +302,13 @@ int main(int argc, char **argv)
 		rc = parse_args(argc, argv, &c);
 		if (!rc) {
 			int dump = !strcmp(cmd, "dump-ast");
+			diag_doc_begin(c.fmt, stderr);
 			for (int i = 0; i < c.nfiles; i++) {
 				int r = check_one(&c, c.files[i], dump);
 				if (r > rc)
 					rc = r;
 			}
+			diag_doc_end(c.fmt, stderr);
 		}
 	} else {
 		fprintf(stderr, "routec: unknown command '%s' (see 'routec help')\n", cmd);
