@@ -43,8 +43,8 @@ const char *rt_log_level_name(int level)
 	switch (level) {
 	case RT_L_ALERT: return "ALERT";
 	case RT_L_BUG: return "BUG";
-	case RT_L_CRIT: /* fall through: Kamailio's L_CRIT2 (-3) and L_CRIT (-2) */
-	case -2: return "CRITICAL";
+	case -3: /* Kamailio's L_CRIT2 */
+	case RT_L_CRIT: return "CRITICAL";
 	case RT_L_ERR: return "ERROR";
 	case RT_L_WARN: return "WARNING";
 	case RT_L_NOTICE: return "NOTICE";

@@ -102,7 +102,7 @@ struct rc_msg {
 void pv_worker_done(void);
 
 /* Logging, Kamailio's levels: -5 alert .. 3 debug (the `debug` parameter). */
-enum { RT_L_ALERT = -5, RT_L_BUG = -4, RT_L_CRIT = -3, RT_L_ERR = -1, RT_L_WARN = 0,
+enum { RT_L_ALERT = -5, RT_L_BUG = -4, RT_L_CRIT = -2, RT_L_ERR = -1, RT_L_WARN = 0,
        RT_L_NOTICE = 1, RT_L_INFO = 2, RT_L_DBG = 3 };
 extern int rt_log_level;
 void rt_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
