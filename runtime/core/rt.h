@@ -94,6 +94,7 @@ struct rc_msg {
 	rc_str rr_base;            /* rr: the Record-Route line record_route() queued, up to the params */
 	const char *rr_text;       /* rr: that line's text in the lump, or NULL when none was queued */
 	rc_str rr_route_params;    /* rr: ";params" of our Route that loose_route() consumed */
+	int rr_next_hop;           /* rr: loose_route() took the next hop from a Route after ours */
 	int mf_value;              /* maxfwd: Max-Forwards after mf_process_maxfwd_header() + 1; 0: untouched */
 };
 

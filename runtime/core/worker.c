@@ -241,6 +241,7 @@ static void *worker_main(void *arg)
 	}
 	rt_gen_release(w->gen);
 	w->gen = NULL;
+	pv_worker_done(); /* this thread's $var values and pv caches */
 	return NULL;
 }
 

@@ -13,6 +13,8 @@
  *   check_route_param(re)   on the ";params" of our Route loose_route() took
  *   is_direction("downstream"|"upstream")   by the ftag of that Route
  *   remove_record_route()   drop what record_route queued
+ *   loose_route_preloaded() 1 when loose_route would give -3
+ *   rr_next_hop_route()     1 when loose_route took the next hop from a Route
  * Module parameters: append_fromtag (1), enable_full_lr (0).  Not done:
  * enable_double_rr (a proxy with one socket never needs two), add_username,
  * outbound flow tokens.
@@ -192,11 +194,10 @@ static int preset(rc_msg_t *m, rc_str a, rc_str b)
 		rt_log(RT_L_ERR, "rr: double attempt to record-route");
 		return -1;
 	}
-	if (preset_line(m, a, b.s ? ";r2=on" : "", &l1) < 0)
+	/* with two addresses: the first (outbound side) above the second */
+	if (preset_line(m, a, b.s ? ";r2=on" : "", &l1) < 0 || sip_lump_insert_hdr(&m->lumps, l1.s, l1.len) < 0)
 		return -1;
 	if (b.s && (preset_line(m, b, ";r2=on", &l2) < 0 || sip_lump_insert_hdr(&m->lumps, l2.s, l2.len) < 0))
-		return -1;
-	if (sip_lump_insert_hdr(&m->lumps, l1.s, l1.len) < 0)
 		return -1;
 	m->rr_text = l1.s;
 	m->rr_base.s = NULL; /* params were put in already */
@@ -411,6 +412,7 @@ static int after_loose(rc_msg_t *m, const sip_addr_list *l, int preloaded)
 			rt_log(RT_L_ERR, "rr: failed to parse the next Route URI '%.*s'", l->v[i].uri.len, l->v[i].uri.s);
 			return RR_ERROR;
 		}
+		m->rr_next_hop = 1;
 	}
 	if (is_strict(&u))
 		return handle_sr(m, l, i, &u) < 0 ? RR_ERROR : RR_DRIVEN;
@@ -509,6 +511,16 @@ int rr_loose_route_mode(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
 	return loose(m, mode ? 1 : 0);
 }
 
+int rr_loose_route_preloaded(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
+{
+	return loose(m, 0) == RR_PRELOADED ? 1 : -1;
+}
+
+int rr_next_hop_route(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
+{
+	return m->rr_next_hop ? 1 : -1;
+}
+
 int rr_check_route_param(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
 {
 	const rc_re *re = mod_arg_re(m, &argv[0], RR_RE);
@@ -562,6 +574,8 @@ const rt_fn rr_fns[] = {
 	{ "rr_remove_record_route", rr_remove_record_route, NULL },
 	{ "rr_loose_route", rr_loose_route, NULL },
 	{ "rr_loose_route_mode", rr_loose_route_mode, prep_int },
+	{ "rr_loose_route_preloaded", rr_loose_route_preloaded, NULL },
+	{ "rr_next_hop_route", rr_next_hop_route, NULL },
 	{ "rr_check_route_param", rr_check_route_param, prep_re },
 	{ "rr_is_direction", rr_is_direction, prep_dir },
 	{ 0 },

@@ -6,6 +6,7 @@
  *   uri_param(name[, value])   the R-URI has the parameter (with that value)
  *   is_uri(s)  is_numeric(s)  is_alphanum(s)  is_tel_number(s)
  *   is_e164(pv)  is_uri_user_e164(pv)  is_supported(option)
+ *   add_uri_param(p)  uri_param_rm(name)  is_alphanumex(s, chars)  cmp_hdr_name(a, b)
  */
 #include "modules/mod.h"
 
@@ -198,6 +199,96 @@ int siputils_is_supported(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
 	return -1;
 }
 
+/* add_uri_param(";x=y" or "x=y"): the parameter goes at the end of the
+ * R-URI's parameters (before any ?headers). */
+int siputils_add_uri_param(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
+{
+	sip_uri u;
+	rc_str uri = pv_ruri(m), p = argv[0].s;
+	if (!m->sip.is_request || p.len <= 0 || sip_uri_parse(uri.s, uri.len, &u) < 0)
+		return -1;
+	if (p.s[0] == ';') {
+		p.s++;
+		p.len--;
+	}
+	int at = u.headers.s ? (int)(u.headers.s - 1 - uri.s) : uri.len;
+	char *d = rc_tmp(m, uri.len + p.len + 2);
+	if (!d)
+		return -1;
+	memcpy(d, uri.s, (size_t)at);
+	d[at] = ';';
+	memcpy(d + at + 1, p.s, (size_t)p.len);
+	memcpy(d + at + 1 + p.len, uri.s + at, (size_t)(uri.len - at));
+	d[uri.len + p.len + 1] = '\0';
+	m->new_ruri.s = d;
+	m->new_ruri.len = uri.len + p.len + 1;
+	return 1;
+}
+
+/* uri_param_rm(name): every ";name[=value]" of the R-URI goes. */
+int siputils_uri_param_rm(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
+{
+	sip_uri u;
+	rc_str uri = pv_ruri(m), name = mod_arg_str(m, c, &argv[0]);
+	if (!m->sip.is_request || name.len <= 0 || sip_uri_parse(uri.s, uri.len, &u) < 0 || !u.params.len)
+		return -1;
+	char *d = rc_tmp(m, uri.len + 1);
+	if (!d)
+		return -1;
+	int o = (int)(u.params.s - uri.s), removed = 0;
+	memcpy(d, uri.s, (size_t)o);
+	const char *p = u.params.s, *e = u.params.s + u.params.len;
+	while (p < e) {
+		const char *q = p + 1;
+		while (q < e && *q != ';')
+			q++;
+		const char *n = p + 1, *ne = n;
+		while (ne < q && *ne != '=')
+			ne++;
+		if (pv_eqi(n, (int)(ne - n), name.s, name.len)) {
+			removed = 1;
+		} else {
+			memcpy(d + o, p, (size_t)(q - p));
+			o += (int)(q - p);
+		}
+		p = q;
+	}
+	if (!removed)
+		return -1;
+	int tail = (int)(uri.s + uri.len - e);
+	memcpy(d + o, e, (size_t)tail);
+	o += tail;
+	d[o] = '\0';
+	m->new_ruri.s = d;
+	m->new_ruri.len = o;
+	return 1;
+}
+
+int siputils_is_alphanumex(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
+{
+	rc_str s = mod_arg_str(m, c, &argv[0]), extra = mod_arg_str(m, c, &argv[1]);
+	if (s.len <= 0)
+		return -2;
+	for (int i = 0; i < s.len; i++) {
+		char ch = s.s[i];
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (extra.len && memchr(extra.s, ch, (size_t)extra.len))))
+			return -1;
+	}
+	return 1;
+}
+
+/* cmp_hdr_name(a, b): 1 when both name the same header (any case, compact
+ * forms included), else -1. */
+int siputils_cmp_hdr_name(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
+{
+	rc_str a = mod_arg_str(m, c, &argv[0]), b = mod_arg_str(m, c, &argv[1]);
+	int ta = sip_hdr_type_of(a.s, a.len), tb = sip_hdr_type_of(b.s, b.len);
+	if (ta != SIP_H_OTHER || tb != SIP_H_OTHER)
+		return ta == tb ? 1 : -1;
+	return pv_eqi(a.s, a.len, b.s, b.len) ? 1 : -1;
+}
+
 const rt_fn siputils_fns[] = {
 	{ "siputils_has_totag", siputils_has_totag, NULL },
 	{ "siputils_is_request", siputils_is_request, NULL },
@@ -214,5 +305,9 @@ const rt_fn siputils_fns[] = {
 	{ "siputils_is_e164", siputils_is_e164, prep_pv1 },
 	{ "siputils_is_uri_user_e164", siputils_is_uri_user_e164, prep_pv1 },
 	{ "siputils_is_supported", siputils_is_supported, NULL },
+	{ "siputils_add_uri_param", siputils_add_uri_param, NULL },
+	{ "siputils_uri_param_rm", siputils_uri_param_rm, prep_fmt1 },
+	{ "siputils_is_alphanumex", siputils_is_alphanumex, prep_fmt2 },
+	{ "siputils_cmp_hdr_name", siputils_cmp_hdr_name, prep_fmt2 },
 	{ 0 },
 };

@@ -104,7 +104,7 @@ static rc_str dset_contact(rc_msg_t *m)
 		o += sprintf(d + o, "%s<%.*s>", first ? "" : ", ", b->uri.len, b->uri.s);
 		first = 0;
 		if (b->q >= 0) {
-			char q[8];
+			char q[16];
 			int ql = b->q >= 1000 ? sprintf(q, "1") : sprintf(q, "0.%03d", b->q);
 			while (ql > 1 && q[ql - 1] == '0')
 				ql--;

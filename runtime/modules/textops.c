@@ -18,224 +18,18 @@
  *   is_present_hf(name)  is_present_hf_re(re)  is_present_hf_pv
  *   has_body([mime])  is_method("INVITE,BYE")  append_to_reply(txt)
  *   set_body(body, ctype)  cmp_str  cmp_istr  starts_with  ends_with
+ *   in_list  in_list_prefix  replace_str  replace_body_str  search_str
+ *   search_append_body  remove_hf_idx  is_present_hf_re_pv  remove_hf_re_pv
  */
 #include "modules/mod.h"
 
 #include <string.h>
 
 #define TX_RE (PV_RE_ICASE | PV_RE_NEWLINE)
-#define TX_MAX_MATCHES 64 /* edits one call makes at most (lumps are 64) */
-
-/* ---- subst expressions ---------------------------------------------------------- */
-
-enum { SP_TEXT, SP_GROUP, SP_URI, SP_PV };
-
-typedef struct subst_part {
-	int type;
-	rc_str text;
-	int group;
-	rc_pv *pv;
-} subst_part;
-
-typedef struct subst_expr {
-	rc_re *re;
-	int global;
-	int n;
-	subst_part *parts;
-} subst_expr;
-
-static subst_expr *subst_parse(rc_gen_t *g, const char *s, int len, const char *where)
-{
-	if (len < 3 || s[0] == '\\') {
-		rt_log(RT_L_ERR, "%s: bad subst expression '%.*s'", where, len, s);
-		return NULL;
-	}
-	char sep = s[0];
-	const char *p = s + 1, *e = s + len, *re = p;
-	while (p < e && !(*p == sep && p[-1] != '\\'))
-		p++;
-	if (p >= e) {
-		rt_log(RT_L_ERR, "%s: no separator in subst expression '%.*s'", where, len, s);
-		return NULL;
-	}
-	const char *re_end = p++;
-	subst_expr *se = rt_gen_alloc(g, sizeof *se);
-	subst_part *parts = rt_gen_alloc(g, (size_t)(e - p + 1) * sizeof *parts);
-	char *lit = rt_gen_alloc(g, (size_t)(e - p + 1));
-	if (!se || !parts || !lit)
-		return NULL;
-	int n = 0, o = 0;
-	char *start = lit;
-#define FLUSH()                                                      \
-	do {                                                             \
-		if (lit + o > start) {                                       \
-			parts[n].type = SP_TEXT;                                 \
-			parts[n].text.s = start;                                 \
-			parts[n].text.len = (int)(lit + o - start);              \
-			n++;                                                     \
-			start = lit + o;                                         \
-		}                                                            \
-	} while (0)
-	while (p < e && *p != sep) {
-		if (*p == '\\' && p + 1 < e) {
-			char c = p[1];
-			p += 2;
-			if (c >= '0' && c <= '9') {
-				FLUSH();
-				parts[n].type = SP_GROUP;
-				parts[n++].group = c - '0';
-			} else if (c == 'u') {
-				FLUSH();
-				parts[n++].type = SP_URI;
-			} else {
-				lit[o++] = c == 'n' ? '\n' : c == 'r' ? '\r' : c == 't' ? '\t' : c;
-			}
-		} else if (*p == '$') {
-			int used;
-			rc_pv *pv = pv_parse(g, p, (int)(e - p), &used, where);
-			if (!pv)
-				return NULL;
-			FLUSH();
-			parts[n].type = SP_PV;
-			parts[n++].pv = pv;
-			p += used;
-		} else {
-			lit[o++] = *p++;
-		}
-	}
-	FLUSH();
-#undef FLUSH
-	if (p >= e) {
-		rt_log(RT_L_ERR, "%s: missing separator in subst expression '%.*s'", where, len, s);
-		return NULL;
-	}
-	int flags = PV_RE_NEWLINE;
-	for (p++; p < e; p++) {
-		if (*p == 'i')
-			flags |= PV_RE_ICASE;
-		else if (*p == 's')
-			flags &= ~PV_RE_NEWLINE;
-		else if (*p == 'g')
-			se->global = 1;
-		else {
-			rt_log(RT_L_ERR, "%s: unknown flag '%c' in subst expression '%.*s'", where, *p, len, s);
-			return NULL;
-		}
-	}
-	if (!(se->re = rc_re_prepare(g, re, (int)(re_end - re), flags, where)))
-		return NULL;
-	se->n = n;
-	se->parts = parts;
-	return se;
-}
-
-/* The replacement for one match of subject (ov: group offsets). */
-static int subst_build(rc_msg_t *m, rc_ctx_t *c, const subst_expr *se, const char *subject, const int *ov,
-                       int ngroups, rc_str *out)
-{
-	rc_str vals[64];
-	int total = 0, nv = se->n < 64 ? se->n : 64;
-	for (int i = 0; i < nv; i++) {
-		const subst_part *sp = &se->parts[i];
-		vals[i].s = "";
-		vals[i].len = 0;
-		switch (sp->type) {
-		case SP_TEXT: vals[i] = sp->text; break;
-		case SP_GROUP:
-			if (sp->group < ngroups && ov[2 * sp->group] >= 0) {
-				vals[i].s = subject + ov[2 * sp->group];
-				vals[i].len = ov[2 * sp->group + 1] - ov[2 * sp->group];
-			}
-			break;
-		case SP_URI:
-			if (m->sip.is_request)
-				vals[i] = pv_ruri(m);
-			break;
-		default: {
-			rc_val v;
-			if (pv_get(m, c, sp->pv, &v) == 0 && v.type != RC_NULL)
-				vals[i] = rc_v_str(m, &v);
-		}
-		}
-		total += vals[i].len;
-	}
-	char *d = rc_tmp(m, total + 1);
-	if (!d)
-		return -1;
-	int o = 0;
-	for (int i = 0; i < nv; i++) {
-		memcpy(d + o, vals[i].s, (size_t)vals[i].len);
-		o += vals[i].len;
-	}
-	d[o] = '\0';
-	out->s = d;
-	out->len = o;
-	return 0;
-}
-
-typedef struct tx_match {
-	int off, len;
-	rc_str text;
-} tx_match;
-
-/* Runs se over subject: the matches and their replacements, at most max;
- * returns how many, or -1. */
-static int subst_run(rc_msg_t *m, rc_ctx_t *c, const subst_expr *se, const char *subject, int len,
-                     tx_match *out, int max)
-{
-	int ov[20], n = 0, pos = 0;
-	int ng = pv_re_groups(se->re) + 1;
-	if (ng > 10)
-		ng = 10;
-	while (pos <= len && n < max) {
-		int rc = pv_re_exec(se->re, subject, len, pos, ov, ng);
-		if (rc < 0)
-			return -1;
-		if (rc == 0)
-			break;
-		if (subst_build(m, c, se, subject, ov, ng, &out[n].text) < 0)
-			return -1;
-		out[n].off = ov[0];
-		out[n].len = ov[1] - ov[0];
-		n++;
-		if (!se->global)
-			break;
-		pos = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
-	}
-	return n;
-}
-
-/* A string with every match replaced: 1 and *out, -1 when nothing matched. */
-static int subst_str(rc_msg_t *m, rc_ctx_t *c, const subst_expr *se, rc_str in, rc_str *out)
-{
-	tx_match mt[TX_MAX_MATCHES];
-	int n = subst_run(m, c, se, in.s, in.len, mt, TX_MAX_MATCHES);
-	if (n <= 0)
-		return -1;
-	int total = in.len;
-	for (int i = 0; i < n; i++)
-		total += mt[i].text.len - mt[i].len;
-	char *d = rc_tmp(m, total + 1);
-	if (!d)
-		return -1;
-	int o = 0, pos = 0;
-	for (int i = 0; i < n; i++) {
-		memcpy(d + o, in.s + pos, (size_t)(mt[i].off - pos));
-		o += mt[i].off - pos;
-		memcpy(d + o, mt[i].text.s, (size_t)mt[i].text.len);
-		o += mt[i].text.len;
-		pos = mt[i].off + mt[i].len;
-	}
-	memcpy(d + o, in.s + pos, (size_t)(in.len - pos));
-	o += in.len - pos;
-	d[o] = '\0';
-	out->s = d;
-	out->len = o;
-	return 1;
-}
+#define TX_MAX_MATCHES PV_SUBST_MAX
 
 /* Applies matches found in the message text starting at base as lumps. */
-static int apply_matches(rc_msg_t *m, int base, const tx_match *mt, int n)
+static int apply_matches(rc_msg_t *m, int base, const pv_match *mt, int n)
 {
 	int done = 0;
 	for (int i = 0; i < n; i++) {
@@ -255,7 +49,7 @@ static int prep_subst(rc_gen_t *g, rc_arg *argv, int argc, const char *where)
 {
 	if (argc < 1 || argv[0].type == RC_NULL)
 		return -1;
-	argv[0].p = subst_parse(g, argv[0].s.s, argv[0].s.len, where);
+	argv[0].p = pv_subst_parse(g, argv[0].s.s, argv[0].s.len, where);
 	return argv[0].p ? 0 : -1;
 }
 
@@ -276,28 +70,28 @@ static rc_str body_text(rc_msg_t *m, int *base)
 
 int textops_subst(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
 {
-	tx_match mt[TX_MAX_MATCHES];
+	pv_match mt[TX_MAX_MATCHES];
 	int base;
 	rc_str s = msg_text(m, &base);
-	int n = subst_run(m, c, argv[0].p, s.s, s.len, mt, TX_MAX_MATCHES);
+	int n = pv_subst_run(m, c, argv[0].p, s.s, s.len, mt, TX_MAX_MATCHES);
 	return n > 0 ? apply_matches(m, base, mt, n) : -1;
 }
 
 int textops_subst_body(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
 {
-	tx_match mt[TX_MAX_MATCHES];
+	pv_match mt[TX_MAX_MATCHES];
 	int base;
 	rc_str s = body_text(m, &base);
 	if (s.len <= 0)
 		return -1;
-	int n = subst_run(m, c, argv[0].p, s.s, s.len, mt, TX_MAX_MATCHES);
+	int n = pv_subst_run(m, c, argv[0].p, s.s, s.len, mt, TX_MAX_MATCHES);
 	return n > 0 ? apply_matches(m, base, mt, n) : -1;
 }
 
 int textops_subst_uri(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
 {
 	rc_str out;
-	if (!m->sip.is_request || subst_str(m, c, argv[0].p, pv_ruri(m), &out) < 0)
+	if (!m->sip.is_request || pv_subst_str(m, c, argv[0].p, pv_ruri(m), &out) < 0)
 		return -1;
 	m->new_ruri = out;
 	return 1;
@@ -311,7 +105,7 @@ int textops_subst_user(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
 		return -1;
 	if (u.user.s)
 		user = (rc_str){ u.user.s, u.user.len };
-	if (subst_str(m, c, argv[0].p, user, &out) < 0)
+	if (pv_subst_str(m, c, argv[0].p, user, &out) < 0)
 		return -1;
 	return pv_ruri_set_user(m, out) < 0 ? -1 : 1; /* as $rU = out */
 }
@@ -358,7 +152,7 @@ static int replace_in(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv, int body, int all)
 	const rc_re *re = mod_arg_re(m, &argv[0], TX_RE);
 	int base, ov[2], n = 0, pos = 0;
 	rc_str s = body ? body_text(m, &base) : msg_text(m, &base), txt = mod_arg_str(m, c, &argv[1]);
-	tx_match mt[TX_MAX_MATCHES];
+	pv_match mt[TX_MAX_MATCHES];
 	if (!re || s.len <= 0)
 		return -1;
 	char *d = pv_dup(m, txt.s, txt.len);
@@ -770,6 +564,190 @@ static int prep_re_str(rc_gen_t *g, rc_arg *argv, int argc, const char *where)
 	return argc >= 2 ? mod_prep_re(g, &argv[0], TX_RE, where) : -1;
 }
 
+/* ---- more of textops: lists, plain-string replace, header index ----------------- */
+
+static int ws_char(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* Kamailio's in_list / in_list_prefix: the elements of list split on sep,
+ * trimmed; 1 when one equals (is a prefix of) subject. */
+static int in_list(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv, int prefix)
+{
+	rc_str subj = mod_arg_str(m, c, &argv[0]), list = mod_arg_str(m, c, &argv[1]);
+	rc_val sv = { argv[2].type, argv[2].i, argv[2].s };
+	rc_str sep = rc_v_str(m, &sv);
+	if (subj.len <= 0 || list.len <= 0 || sep.len <= 0)
+		return -1;
+	const char *at = list.s, *past = list.s + list.len;
+	while (at <= past) {
+		const char *e = memchr(at, sep.s[0], (size_t)(past - at));
+		const char *a = at, *b = e ? e : past;
+		while (a < b && ws_char(*a))
+			a++;
+		while (b > a && ws_char(b[-1]))
+			b--;
+		int n = (int)(b - a);
+		if (n > 0 && (prefix ? n <= subj.len : n == subj.len) && !memcmp(a, subj.s, (size_t)n))
+			return 1;
+		if (!e)
+			break;
+		at = e + 1;
+	}
+	return -1;
+}
+
+int textops_in_list(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
+{
+	return in_list(m, c, argv, 0);
+}
+
+int textops_in_list_prefix(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
+{
+	return in_list(m, c, argv, 1);
+}
+
+static int prep_in_list(rc_gen_t *g, rc_arg *argv, int argc, const char *where)
+{
+	if (argc < 3 || mod_prep_fmt(g, &argv[0], where) < 0 || mod_prep_fmt(g, &argv[1], where) < 0)
+		return -1;
+	if (argv[2].type == RC_STR && argv[2].s.len != 1) {
+		rt_log(RT_L_ERR, "%s: in_list: the separator must be one character", where);
+		return -1;
+	}
+	return 0;
+}
+
+/* replace_str(match, repl, mode): plain text, mode "f" first (default) or
+ * "a" all; 1 even when nothing matched, as Kamailio. */
+static int replace_plain(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv, int body)
+{
+	int base;
+	rc_str s = body ? body_text(m, &base) : msg_text(m, &base);
+	rc_str key = mod_arg_str(m, c, &argv[0]), val = mod_arg_str(m, c, &argv[1]);
+	rc_str mode = mod_arg_str(m, c, &argv[2]);
+	int all = mode.len > 0 && mode.s[0] != 'f' && mode.s[0] != 'F';
+	pv_match mt[TX_MAX_MATCHES];
+	int n = 0;
+	if (s.len <= 0 || key.len <= 0)
+		return 1;
+	char *d = pv_dup(m, val.s, val.len);
+	if (!d)
+		return -1;
+	for (int i = 0; i + key.len <= s.len && n < TX_MAX_MATCHES;) {
+		if (!memcmp(s.s + i, key.s, (size_t)key.len)) {
+			mt[n].off = i;
+			mt[n].len = key.len;
+			mt[n].text.s = d;
+			mt[n].text.len = val.len;
+			n++;
+			if (!all)
+				break;
+			i += key.len;
+		} else {
+			i++;
+		}
+	}
+	if (n && apply_matches(m, base, mt, n) < 0)
+		return -1;
+	return 1;
+}
+
+int textops_replace_str(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
+{
+	return replace_plain(m, c, argv, 0);
+}
+
+int textops_replace_body_str(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
+{
+	return replace_plain(m, c, argv, 1);
+}
+
+static int prep_fmt3(rc_gen_t *g, rc_arg *argv, int argc, const char *where)
+{
+	for (int i = 0; i < argc; i++)
+		if (mod_prep_fmt(g, &argv[i], where) < 0)
+			return -1;
+	return 0;
+}
+
+/* search_str(text, re): 1 match, -1 none, -2 empty text, 2 empty regex. */
+int textops_search_str(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
+{
+	rc_str text = mod_arg_str(m, c, &argv[0]), re = mod_arg_str(m, c, &argv[1]);
+	if (re.len <= 0)
+		return 2;
+	if (text.len <= 0)
+		return -2;
+	const rc_re *x = pv_re_dyn(re.s, re.len, TX_RE);
+	if (!x)
+		return -2;
+	return pv_re_exec(x, text.s, text.len, 0, NULL, 0) > 0 ? 1 : -1;
+}
+
+int textops_search_append_body(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
+{
+	const rc_re *re = mod_arg_re(m, &argv[0], TX_RE);
+	int base, ov[2];
+	rc_str s = body_text(m, &base), txt = mod_arg_str(m, c, &argv[1]);
+	if (!re || s.len <= 0 || pv_re_exec(re, s.s, s.len, 0, ov, 1) <= 0)
+		return -1;
+	int off = base + ov[1];
+	char *d = pv_dup(m, txt.s, txt.len);
+	if (!d || !mod_insert_ok(m, off) || sip_lump_insert_after(&m->lumps, off, d, txt.len) < 0)
+		return -1;
+	return 1;
+}
+
+int textops_is_present_hf_re_pv(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
+{
+	rc_str re = mod_arg_str(m, c, &argv[0]);
+	const rc_re *x = pv_re_dyn(re.s, re.len, TX_RE);
+	return x ? present_where(m, NULL, x) : -1;
+}
+
+int textops_remove_hf_re_pv(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
+{
+	rc_str re = mod_arg_str(m, c, &argv[0]);
+	const rc_re *x = pv_re_dyn(re.s, re.len, TX_RE);
+	return x ? remove_where(m, NULL, x) : -1;
+}
+
+/* remove_hf_idx(name, idx): the idx-th header of that name (negative from
+ * the end); 1 removed, 2 when there is no such header (Kamailio). */
+int textops_remove_hf_idx(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
+{
+	hname h;
+	int idx, n = 0;
+	h.name = mod_arg_str(m, c, &argv[0]);
+	h.type = sip_hdr_type_of(h.name.s, h.name.len);
+	if (mod_arg_int(m, c, &argv[1], &idx) < 0)
+		return -1;
+	for (int i = 0; i < m->sip.nhdrs; i++)
+		n += mod_hdr_name_is(&m->sip.hdrs[i], h.type, h.name);
+	if (idx < 0)
+		idx += n;
+	if (idx < 0 || idx >= n)
+		return 2;
+	for (int i = 0; i < m->sip.nhdrs; i++) {
+		const sip_hdr *x = &m->sip.hdrs[i];
+		if (mod_hdr_name_is(x, h.type, h.name) && idx-- == 0) {
+			if (!pv_lump_free(m, x->start, x->end - x->start))
+				return -1;
+			return sip_lump_del_hdr(&m->lumps, x) < 0 ? -1 : 1;
+		}
+	}
+	return 2;
+}
+
+static int prep_fmt_int(rc_gen_t *g, rc_arg *argv, int argc, const char *where)
+{
+	if (argc < 2 || mod_prep_fmt(g, &argv[0], where) < 0)
+		return -1;
+	return mod_prep_pv(g, &argv[1], where);
+}
+
 const rt_fn textops_fns[] = {
 	{ "textops_search", textops_search, prep_re },
 	{ "textops_search_body", textops_search_body, prep_re },
@@ -801,5 +779,14 @@ const rt_fn textops_fns[] = {
 	{ "textops_cmp_istr", textops_cmp_istr, prep_fmt2 },
 	{ "textops_starts_with", textops_starts_with, prep_fmt2 },
 	{ "textops_ends_with", textops_ends_with, prep_fmt2 },
+	{ "textops_in_list", textops_in_list, prep_in_list },
+	{ "textops_in_list_prefix", textops_in_list_prefix, prep_in_list },
+	{ "textops_replace_str", textops_replace_str, prep_fmt3 },
+	{ "textops_replace_body_str", textops_replace_body_str, prep_fmt3 },
+	{ "textops_search_str", textops_search_str, prep_fmt2 },
+	{ "textops_search_append_body", textops_search_append_body, prep_re_str },
+	{ "textops_is_present_hf_re_pv", textops_is_present_hf_re_pv, prep_fmt1 },
+	{ "textops_remove_hf_re_pv", textops_remove_hf_re_pv, prep_fmt1 },
+	{ "textops_remove_hf_idx", textops_remove_hf_idx, prep_fmt_int },
 	{ 0 },
 };

@@ -173,8 +173,8 @@ static int parse_name(rc_gen_t *g, rc_pv *pv, const char *s, int len, const char
 				return -1;
 			return 0;
 		}
-		for (int i = 0; i < len; i++)
-			if (!name_char(s[i]) && s[i] != '-')
+		for (int i = 0; i < len; i++) /* a header name is a token: no blanks, no ':' */
+			if (s[i] == ' ' || s[i] == '\t' || s[i] == ':' || s[i] == '(' || s[i] == ')')
 				return -1;
 		pv->htype = sip_hdr_type_of(s, len);
 		return 0;

@@ -8,7 +8,7 @@
  * calls malloc per message.  Storage:
  *   $var/$vz/$vn  per worker thread (thread-local table, slots fixed at load)
  *   $shv          process-wide, one mutex per variable
- *   $avp/$xavp    per message, in the message arena (pv_msg_init clears them)
+ *   $avp/$xavp    per message, in the message arena (rt_msg_reset zeroes the heads)
  */
 #ifndef ROUTEC_PV_H
 #define ROUTEC_PV_H
@@ -54,7 +54,8 @@ char *pv_gen_strdup(rc_gen_t *g, const char *s, int len);
 /* ---- regexes (re.c) ------------------------------------------------------------ */
 
 #define PV_RE_ICASE 1   /* = the ABI's flag 1 */
-#define PV_RE_NEWLINE 2 /* POSIX REG_NEWLINE: '.' and [^x] stop at \n, ^ $ match at lines */
+#define PV_RE_NEWLINE 2 /* REG_NEWLINE: '.' stops at \n, ^ $ match at line breaks (a [^x]
+                                  class still crosses lines, unlike POSIX) */
 
 /* 1 and the match offsets of group 0..n-1 (ov[2*i], ov[2*i+1], -1 when unset),
  * 0 no match, -1 error.  ov may be NULL when n == 0. */
@@ -170,6 +171,27 @@ int pv_tr_apply(rc_msg_t *m, rc_ctx_t *c, const pv_tr *tr, int ntr, rc_val *v);
 rc_str pv_fmt_eval(rc_msg_t *m, rc_ctx_t *c, const rc_fmt *f);
 /* 1 when the format is plain text (no pseudo-variables): *text is it. */
 int pv_fmt_const(const rc_fmt *f, rc_str *text);
+
+/* ---- substitutions (subst.c) ------------------------------------------------------ */
+
+typedef struct pv_subst pv_subst; /* a parsed "/re/repl/flags" */
+
+#define PV_SUBST_MAX 64 /* matches one run replaces at most (a message has 64 lumps) */
+
+/* One match and its replacement: offset and length in the subject. */
+typedef struct pv_match {
+	int off, len;
+	rc_str text;
+} pv_match;
+
+/* Parses s[0..len) at load time: NULL after logging. */
+pv_subst *pv_subst_parse(rc_gen_t *g, const char *s, int len, const char *where);
+/* The matches in subject (one, or all with the g flag), at most max, with
+ * their replacements built in the arena: how many, or -1. */
+int pv_subst_run(rc_msg_t *m, rc_ctx_t *c, const pv_subst *se, const char *subject, int len, pv_match *out,
+                 int max);
+/* subject with the matches replaced: 1 and *out, -1 when nothing matched. */
+int pv_subst_str(rc_msg_t *m, rc_ctx_t *c, const pv_subst *se, rc_str subject, rc_str *out);
 
 /* ---- hashes (hash.c) ------------------------------------------------------------- */
 

@@ -224,18 +224,24 @@ static int p_int(rc_msg_t *m, rc_ctx_t *c, const tr_param *tp, int *out)
 	return 0;
 }
 
-/* A string parameter; refused when empty (Kamailio: "cannot get p1"). */
-static int p_str(rc_msg_t *m, rc_ctx_t *c, const tr_param *tp, rc_str *out)
+/* A string parameter.  A pseudo-variable giving "" is refused (Kamailio:
+ * "cannot get p1"); so is an empty literal where a character is needed. */
+static int p_str_opt(rc_msg_t *m, rc_ctx_t *c, const tr_param *tp, rc_str *out, int need)
 {
 	if (!tp->pv) {
 		*out = tp->s;
-	} else {
-		rc_val v;
-		if (pv_get(m, c, tp->pv, &v) < 0 || v.type == RC_NULL)
-			return -1;
-		*out = rc_v_str(m, &v);
+		return need && out->len <= 0 ? -1 : 0;
 	}
+	rc_val v;
+	if (pv_get(m, c, tp->pv, &v) < 0 || v.type == RC_NULL)
+		return -1;
+	*out = rc_v_str(m, &v);
 	return out->len > 0 ? 0 : -1;
+}
+
+static int p_str(rc_msg_t *m, rc_ctx_t *c, const tr_param *tp, rc_str *out)
+{
+	return p_str_opt(m, c, tp, out, 1);
 }
 
 /* ---- string helpers ------------------------------------------------------------- */
@@ -618,7 +624,7 @@ static int tr_string(rc_msg_t *m, rc_ctx_t *c, const pv_tr *t, rc_val *v)
 			return -1;
 		b.s = "";
 		b.len = 0;
-		if (t->op == S_REPLACE && p_str(m, c, &t->p[1], &b) < 0)
+		if (t->op == S_REPLACE && p_str_opt(m, c, &t->p[1], &b, 0) < 0)
 			return -1;
 		int count = 0;
 		for (i = 0; i + a.len <= s.len;)

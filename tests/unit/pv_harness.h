@@ -67,11 +67,7 @@ static void check_int(long got, long want, const char *what, const char *file, i
 }
 #define CHECK_INT(got, want, what) check_int((long)(got), (long)(want), what, __FILE__, __LINE__)
 
-static int summary(void)
-{
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
-}
+static int summary(void);
 
 /* ---- a generation ------------------------------------------------------------------ */
 
@@ -80,6 +76,9 @@ static int no_init(rc_gen_t *g)
 	(void)g;
 	return 0;
 }
+
+static rt_gen *gens[16]; /* released by summary() */
+static int ngens;
 
 static rt_gen *gen_with(const rc_param_def *params)
 {
@@ -94,11 +93,20 @@ static rt_gen *gen_with(const rc_param_def *params)
 	d->params = params ? params : noparams;
 	d->source = "test.cfg";
 	rt_gen *g = NULL;
-	if (rt_gen_load(d, &g) < 0) {
+	if (ngens == 16 || rt_gen_load(d, &g) < 0) {
 		printf("cannot load a generation\n");
 		exit(1);
 	}
+	gens[ngens++] = g;
 	return g;
+}
+
+static int summary(void)
+{
+	while (ngens > 0)
+		rt_gen_release(gens[--ngens]);
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
 }
 
 static rt_gen *the_gen;

@@ -60,7 +60,7 @@ static void request_pvs(void)
 	CHECK_PV(m, "$csb", "314159 INVITE");
 	CHECK_PV(m, "$ct", "<sip:alice@pc33.atlanta.com>");
 	CHECK_PV(m, "$cT", "application/sdp");
-	CHECK_PV(m, "$cl", "i:4");
+	CHECK_PV(m, "$cl", "i:5");
 	CHECK_PV(m, "$ua", "test-ua/1.0");
 	CHECK_PV(m, "$fu", "sip:alice@atlanta.com");
 	CHECK_PV(m, "$from", "sip:alice@atlanta.com");
