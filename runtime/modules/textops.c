@@ -16,7 +16,7 @@
  *       first header named hdr, else after all / before all headers
  *   remove_hf(name) -> number removed, or -1   remove_hf_re(re)  remove_hf_pv
  *   is_present_hf(name)  is_present_hf_re(re)  is_present_hf_pv
- *   has_body([mime])  is_method("INVITE,BYE")  append_to_reply(txt)
+ *   has_body([mime])  is_method("INVITE|BYE")  append_to_reply(txt)
  *   set_body(body, ctype)  cmp_str  cmp_istr  starts_with  ends_with
  *   in_list  in_list_prefix  replace_str  replace_body_str  search_str
  *   search_append_body  remove_hf_idx  is_present_hf_re_pv  remove_hf_re_pv
@@ -437,7 +437,9 @@ static int prep_is_method(rc_gen_t *g, rc_arg *argv, int argc, const char *where
 	const char *p = argv[0].s.s, *e = p + argv[0].s.len;
 	while (p < e) {
 		const char *q = p;
-		while (q < e && *q != ',')
+		/* "INVITE|SUBSCRIBE" as the docs and kamailio.cfg write it; Kamailio's
+		 * method list parser also takes commas */
+		while (q < e && *q != ',' && *q != '|')
 			q++;
 		const char *a = p, *b = q;
 		while (a < b && (*a == ' ' || *a == '\t'))

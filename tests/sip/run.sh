@@ -153,8 +153,48 @@ run_mode() {
 		ko "$mode xlog line" "not in the proxy's log"
 	fi
 
+	# 6. record_route on the INVITE
+	rr=$(hdr "$d/uas-invite.rec" record-route)
+	case "$rr" in
+	*"sip:127.0.0.1:$PROXY_PORT;lr"*) ok "$mode record-route added" ;;
+	*) ko "$mode record-route added" "${rr:-no Record-Route}" ;;
+	esac
+
+	# 7. in-dialog BYE routed through us: loose_route removes our Route, relays to the UAS
+	uas "$d/uas-bye.rec"
+	if send bye-route.sip 200 "$d/bye.rx"; then
+		ok "$mode in-dialog BYE follows its Route set"
+	else
+		ko "$mode in-dialog BYE follows its Route set" "$(head -n 1 "$d/bye.rx" 2>/dev/null)"
+	fi
+	kill "$UAS_PID" 2>/dev/null
+	wait "$UAS_PID" 2>/dev/null
+	if grep -qi "^Route:" "$d/uas-bye.rec" 2>/dev/null; then
+		ko "$mode our Route removed by loose_route" "$(hdr "$d/uas-bye.rec" route)"
+	elif [ -s "$d/uas-bye.rec" ]; then
+		ok "$mode our Route removed by loose_route"
+	else
+		ko "$mode our Route removed by loose_route" "the UAS got nothing"
+	fi
+
 	stop_proxy
 	cp "$tmp/proxy.log" "$d/proxy.log"
+
+	# 8. reply_route drop: the 180 is not relayed, the 200 is
+	start_proxy "$mode" tests/sip/scripts/reply_drop.cfg -D NEXT_HOP_PORT="$UAS_PORT" ||
+		{ ko "$mode start reply_drop.cfg" "the proxy did not start"; return; }
+	uas "$d/uas-ring.rec" --ring 10 --delay 300
+	send invite.sip 200 "$d/ring.rx" --no-ack
+	kill "$UAS_PID" 2>/dev/null
+	wait "$UAS_PID" 2>/dev/null
+	if grep -q "^SIP/2.0 180" "$d/ring.rx"; then
+		ko "$mode reply_route drop stops the 180" "the 180 was relayed"
+	elif grep -q "^SIP/2.0 200" "$d/ring.rx" && grep -q "dropping 180" "$tmp/proxy.log"; then
+		ok "$mode reply_route drop stops the 180"
+	else
+		ko "$mode reply_route drop stops the 180" "$(head -n 1 "$d/ring.rx" 2>/dev/null)"
+	fi
+	stop_proxy
 }
 
 run_mode jit
