@@ -95,9 +95,18 @@ int build_binary(const char *c_src, size_t len, const char *output, const char *
 	} else {
 		char inc[PATH_MAX + 2];
 		snprintf(inc, sizeof inc, "-I%s", dir);
-		char *argv[] = { (char *)cc, "-std=c99", "-O2", "-w", inc, gen, stub, librt, "-lpcre2-8",
-		                 "-lpthread", "-o", (char *)output, NULL };
+		/* ROUTEC_CFLAGS: extra compiler flags, e.g. the sanitizers a
+		 * sanitized librt.a needs at link time */
+		char *argv[48] = { (char *)cc, "-std=c99", "-O2", "-w", inc, gen, stub, librt,
+		                   "-lpcre2-8", "-lpthread", "-o", (char *)output };
+		int argc = 12;
+		char *extra = getenv("ROUTEC_CFLAGS") ? strdup(getenv("ROUTEC_CFLAGS")) : NULL;
+		for (char *save, *t = extra ? strtok_r(extra, " \t", &save) : NULL; t && argc < 47;
+		     t = strtok_r(NULL, " \t", &save))
+			argv[argc++] = t;
+		argv[argc] = NULL;
 		int st = run(argv);
+		free(extra);
 		if (st != 0)
 			diag_report(d, DIAG_ERROR, "internal", none,
 			            "internal error: '%s' failed on the generated C (exit %d; kept in %s): a "

@@ -8,6 +8,8 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 : "${ROUTEC:=build/routec}" "${B:=build}"
 SIPUA=$B/sipua
+# a sanitized runtime library needs the sanitizers when a proxy is linked
+case "$B" in *-san) export ROUTEC_CFLAGS="-fsanitize=address,undefined" ;; esac
 tmp=$(mktemp -d /tmp/routec-sip.XXXXXX)
 pass=0 fail=0
 pids=""
