@@ -351,12 +351,15 @@ static void stmt_switch(cg *g, const ast_node *n)
 	cg_line(g, "switch (ci%d) {", t);
 	g->target = lbl;
 	for (int i = 0; i < n->kids.n; i++) {
+		if (i)
+			cg_line(g, "/* fall through */"); /* the script's own fall-through */
 		cg_line(g, "case %d:", i);
 		g->indent++;
 		stmt_list(g, &n->kids.v[i]->kids);
 		g->indent--;
 	}
 	g->target = outer;
+	cg_line(g, "/* fall through */");
 	cg_line(g, "default:");
 	cg_line(g, "\tbreak;");
 	cg_line(g, "}");
