@@ -135,6 +135,9 @@ int rt_gen_load(const rc_script_def *def, rt_gen **out)
 		goto fail;
 	g->request = rt_gen_route(g, 0, "0");
 	g->reply = rt_gen_route(g, 1, "0");
+	g->sl_filtered_ack = rt_gen_route(g, 6, "sl:filtered-ack");
+	for (const char *const *mod = def->modules; mod && *mod; mod++)
+		g->sl_loaded |= !strcmp(*mod, "sl");
 	if (!g->request)
 		rt_log(RT_L_WARN, "script %s has no request_route: every request is dropped",
 		       def->source ? def->source : "?");

@@ -26,6 +26,8 @@ struct rc_gen {
 	unsigned id;              /* 1, 2, ... in load order */
 	rc_route_fn request;      /* request_route, or NULL */
 	rc_route_fn reply;        /* the core reply_route (onreply_route {}), or NULL */
+	int sl_loaded;            /* loadmodule "sl": its ACK filter runs before the script */
+	rc_route_fn sl_filtered_ack; /* event_route[sl:filtered-ack], or NULL */
 	rt_gen_chunk *chunks;     /* the arena */
 	rt_gen_hook *hooks;       /* on-free, newest first */
 	unsigned char *used;      /* per param of def: asked for by rt_gen_param */

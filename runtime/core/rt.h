@@ -112,6 +112,12 @@ void rt_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 int rt_send(rc_msg_t *m, const rt_sock *from, const struct sockaddr *to, socklen_t tolen,
             const char *buf, int len);
 
+/* ==== module hooks the core calls =========================================== */
+
+/* sl: 1 when m is an ACK to a negative reply sl sent (its To-tag is sl's),
+ * which sl absorbs before the script runs, as Kamailio's sl does. */
+int sl_is_local_ack(rc_msg_t *m);
+
 /* ==== core services (added by core/; implemented in runtime/core) ==========
  * For pv/ and modules/.  Everything here may be called from any worker. */
 

@@ -113,7 +113,17 @@ static void handle_request(rt_worker *w, rc_msg_t *m)
 			reply_400(w, m, why);
 		goto drop;
 	}
-	if (!w->gen || !w->gen->request)
+	if (!w->gen)
+		goto drop;
+	if (w->gen->sl_loaded && m->sip.method_id == SIP_M_ACK && sl_is_local_ack(m)) {
+		if (w->gen->sl_filtered_ack) {
+			rc_ctx_t e = { .route_type = RC_RT_EVENT, .while_max = rt_cfg.max_while_loops };
+			m->ctx = &e;
+			w->gen->sl_filtered_ack(m, &e);
+		}
+		goto drop;
+	}
+	if (!w->gen->request)
 		goto drop;
 	rc_ctx_t c = { .route_type = RC_RT_REQUEST, .while_max = rt_cfg.max_while_loops };
 	m->ctx = &c;

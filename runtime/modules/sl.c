@@ -54,6 +54,14 @@ static const char *tag_base(void)
 	return tag_md5;
 }
 
+int sl_is_local_ack(rc_msg_t *m)
+{
+	const sip_addr *to;
+	if (sip_get_to(&m->sip, &to) < 0 || !to->tag.s || to->tag.len < 33)
+		return 0;
+	return to->tag.s[32] == '.' && !memcmp(to->tag.s, tag_base(), 32);
+}
+
 /* 41 characters: md5 '.' crc(via host, port, branch) crc(via port, host, callid). */
 static int sl_totag(rc_msg_t *m, rc_str *out)
 {

@@ -197,6 +197,19 @@ run_mode() {
 		ko "$mode reply_route drop stops the 180" "$(head -n 1 "$d/ring.rx" 2>/dev/null)"
 	fi
 	stop_proxy
+
+	# 9. sl absorbs the ACK to its own negative reply (sipua ACKs the 486)
+	start_proxy "$mode" tests/sip/scripts/sl_ack.cfg ||
+		{ ko "$mode start sl_ack.cfg" "the proxy did not start"; return; }
+	send invite.sip 486 "$d/busy.rx" --linger 300
+	sleep 0.2
+	if grep -q "sl filtered the ACK of call-invite.sip" "$tmp/proxy.log" &&
+		! grep -q "request_route saw ACK" "$tmp/proxy.log"; then
+		ok "$mode ACK to sl's 486 absorbed, event_route[sl:filtered-ack] ran"
+	else
+		ko "$mode ACK to sl's 486 absorbed" "$(grep -E 'saw|filtered' "$tmp/proxy.log" | tr '\n' ' ')"
+	fi
+	stop_proxy
 }
 
 run_mode jit
