@@ -4,8 +4,10 @@
 
 #include <stdio.h>
 
-/* Writes docs/modules.md: every function routec runs, module by module, and
- * the modules the checker knows without running them. */
-void doc_modules(FILE *out);
+/* Writes docs/modules.md: every function of the modules routec runs, module
+ * by module, marking those the runtime does not implement yet (the driver
+ * passes the runtime's registry as `implemented`), and the modules the
+ * checker knows without running them. */
+void doc_modules(FILE *out, int (*implemented)(const char *csym));
 
 #endif

@@ -182,6 +182,11 @@ static int front(const cli *c, const char *file, ast_script *s, diag_ctx *d)
 	return d->errors ? EXIT_ERRORS : EXIT_CLEAN;
 }
 
+static int runtime_has(const char *csym)
+{
+	return rt_fn_find(csym) != NULL;
+}
+
 /* Check and generate; *out holds the C.  Prints diagnostics. */
 static int compile(const cli *c, int header, cg_out *out)
 {
@@ -285,7 +290,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "routec: usage: routec doc modules\n");
 			return EXIT_USAGE;
 		}
-		doc_modules(stdout);
+		doc_modules(stdout, runtime_has);
 		return 0;
 	}
 	cli c = { .cmd = cmd, .fmt = DIAG_FMT_GCC };
