@@ -165,3 +165,9 @@ fuzz-sip:
 build/bench-sip: bench/bench_sip.c $(SIP_SRC) $(wildcard runtime/sip/*.h runtime/sip/*.def)
 	@mkdir -p build
 	$(CC) $(CSTD) $(WARN) -O2 -Iruntime -o $@ bench/bench_sip.c $(SIP_SRC) -losipparser2
+
+# routec's SIP parser against libosip2 over messages the SIP tests recorded
+# (tests/sip/osip_check.c; run by tests/sip/run.sh and tests/sip/diff_kamailio.sh).
+$(B)/osip_check: tests/sip/osip_check.c $(wildcard runtime/sip/*.c runtime/sip/*.h runtime/sip/*.def)
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/sip/osip_check.c $(wildcard runtime/sip/*.c) -losipparser2

@@ -249,7 +249,8 @@ int rt_forward_request(rc_msg_t *m, const struct sockaddr_storage *to, socklen_t
 	if (v->received.s) {
 		sip_lump_replace(&l, (int)(v->received.s - m->sip.buf), v->received.len, m->src_ip,
 		                 (int)strlen(m->src_ip));
-	} else if (!via_is_src(m, v)) {
+	} else if (v->rport.s || !via_is_src(m, v)) {
+		/* RFC 3581 4: with rport, received is added even when it equals the host */
 		n = snprintf(rcvd, sizeof rcvd, ";received=%s", m->src_ip);
 		sip_lump_insert_after(&l, (int)(vend - m->sip.buf), rcvd, n);
 	}

@@ -91,7 +91,8 @@ static void reply_400(rt_worker *w, rc_msg_t *m, const char *why)
 {
 	rc_str server = rt_server_header();
 	sip_reply r = { .status = 400, .reason = { why, (int)strlen(why) },
-	                .server = { server.s, server.len } };
+	                .server = { server.s, server.len },
+	                .src_ip = { m->src_ip, (int)strlen(m->src_ip) }, .src_port = m->src_port };
 	int n = sip_build_reply(&m->sip, &r, w->sendbuf, sizeof w->sendbuf);
 	if (n > 0 && rt_send_reply(m, w->sendbuf, n) == 0)
 		m->replied = 1;

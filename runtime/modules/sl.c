@@ -145,6 +145,9 @@ static int sl_reply_helper(rc_msg_t *m, int code, rc_str reason)
 	r.status = code;
 	r.reason.s = reason.s;
 	r.reason.len = reason.len;
+	r.src_ip.s = m->src_ip;
+	r.src_ip.len = (int)strlen(m->src_ip);
+	r.src_port = m->src_port;
 	const sip_addr *to;
 	if (code >= 180 && sip_get_to(&m->sip, &to) == 0 && (!to->tag.s || to->tag.len == 0)) {
 		rc_str tag;

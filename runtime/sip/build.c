@@ -128,6 +128,51 @@ static void copy_hdrs(wbuf *w, const sip_msg *m, int type)
 	}
 }
 
+/* The Via headers, the first value with the received/rport the server
+ * adds (RFC 3261 18.2.1, RFC 3581 4). */
+static void copy_vias(wbuf *w, sip_msg *m, const sip_reply *r)
+{
+	const sip_via *v;
+	if (!r->src_ip.s || sip_get_via(m, 0, &v) < 0) {
+		copy_hdrs(w, m, SIP_H_VIA);
+		return;
+	}
+	const sip_hdr *first = &m->hdrs[v->hdr];
+	int add_received = v->rport.s || v->host.len != r->src_ip.len ||
+	                   memcmp(v->host.s, r->src_ip.s, (size_t)r->src_ip.len);
+	for (const sip_hdr *h = sip_hdr_get(m, SIP_H_VIA); h; h = sip_hdr_next(m, h)) {
+		put(w, "Via: ", 5);
+		if (h != first) {
+			put_str(w, h->body);
+			put(w, "\r\n", 2);
+			continue;
+		}
+		/* the body with edits at the rport value, the received value and the
+		 * end of the first via-parm, in buffer order */
+		const char *p = h->body.s, *end = h->body.s + h->body.len;
+		const char *vend = v->value.s + v->value.len;
+		if (v->rport.s) {
+			put(w, p, (size_t)(v->rport.s - p));
+			if (v->rport.len == 0)
+				put(w, "=", 1);
+			put_int(w, r->src_port);
+			p = v->rport.s + v->rport.len;
+		}
+		if (v->received.s && v->received.s >= p) {
+			put(w, p, (size_t)(v->received.s - p));
+			put_str(w, r->src_ip);
+			p = v->received.s + v->received.len;
+		} else if (add_received && !v->received.s) {
+			put(w, p, (size_t)(vend - p));
+			put(w, ";received=", 10);
+			put_str(w, r->src_ip);
+			p = vend;
+		}
+		put(w, p, (size_t)(end - p));
+		put(w, "\r\n", 2);
+	}
+}
+
 static void opt_hdr(wbuf *w, const char *name, sip_str v)
 {
 	if (!v.s)
@@ -158,7 +203,7 @@ int sip_build_reply(sip_msg *req, const sip_reply *r, char *out, size_t cap)
 		put_cstr(&w, sip_reason_phrase(r->status));
 	put(&w, "\r\n", 2);
 
-	copy_hdrs(&w, req, SIP_H_VIA);
+	copy_vias(&w, req, r);
 	if (r->status > 100 && r->status < 300)
 		copy_hdrs(&w, req, SIP_H_RECORD_ROUTE);
 	copy_hdrs(&w, req, SIP_H_FROM);

@@ -2,7 +2,7 @@
  *
  * sip_build_reply writes, in this order (RFC 3261 8.2.6.2, 16.7):
  *   SIP/2.0 <status> <reason>
- *   every Via header, values as received, in order
+ *   every Via header, values as received, in order (but see src_ip)
  *   Record-Route headers, as received, for 101..299 (replies that can
  *     establish a dialog, RFC 3261 12.1.1)
  *   From, To (";tag=<to_tag>" appended when the request's To has no tag,
@@ -25,6 +25,11 @@
 
 typedef struct sip_reply {
 	int status;           /* 100..699 */
+	/* Where the request came from; when src_ip.s is set, the top Via gets
+	 * ;received=src_ip if its host is another address or it asked for rport
+	 * (RFC 3261 18.2.1, RFC 3581 4), and a bare ;rport gets =src_port. */
+	sip_str src_ip;
+	int src_port;
 	sip_str reason;       /* s == NULL: sip_reason_phrase(status) */
 	sip_str to_tag;
 	sip_str server;

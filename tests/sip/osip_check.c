@@ -36,8 +36,8 @@
  *
  * Prints one line per message ("ok FILE#N ..." or "DIFF FILE#N: what") and a
  * summary "osip_check: N messages, N agree, N differ".  Exit 0 when every
- * message was parsed by both and they agree, 1 on a difference or a message
- * either parser rejects, 2 on a usage or I/O error.  -q prints only the
+ * message was parsed by both and they agree, 1 on a difference, a message
+ * either parser rejects or no message at all, 2 on a usage or I/O error.  -q prints only the
  * differences and the summary. */
 #include <osipparser2/osip_parser.h>
 #include <stdarg.h>
@@ -341,5 +341,5 @@ int main(int argc, char **argv)
 		free(f);
 	}
 	printf("osip_check: %d messages, %d agree, %d differ\n", total, agree, total - agree);
-	return agree == total ? 0 : 1;
+	return total > 0 && agree == total ? 0 : 1;
 }

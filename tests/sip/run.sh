@@ -225,5 +225,16 @@ for f in options.rx maxfwd.rx uas-invite.rec; do
 	fi
 done
 
+# Every message recorded (what the caller and the UAS received), parsed alike
+# by routec's parser and libosip2 (tests/sip/osip_check.c).
+[ -x "$B/osip_check" ] || make --no-print-directory "$B/osip_check" >/dev/null 2>&1
+for mode in jit bin; do
+	if "$B/osip_check" -q "$tmp/$mode"/*.rx "$tmp/$mode"/*.rec >"$tmp/osip-$mode.out" 2>&1; then
+		ok "$mode every message parsed alike by routec and libosip2"
+	else
+		ko "$mode every message parsed alike by routec and libosip2" "$(head -n 3 "$tmp/osip-$mode.out" | tr '\n' ' ')"
+	fi
+done
+
 echo "sip: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
