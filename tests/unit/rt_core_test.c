@@ -309,10 +309,11 @@ static void wire_tests(void)
 	char want[128];
 	snprintf(want, sizeof want, "SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK", proxy_port);
 	CHECK(!strncmp(via, want, strlen(want)), "our Via on top: our address and an RFC 3261 branch");
-	snprintf(want, sizeof want, "SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKuac1;rport=%d", uac_port,
+	snprintf(want, sizeof want,
+	         "SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKuac1;rport=%d;received=127.0.0.1", uac_port,
 	         uac_port);
 	CHECK(!strcmp(nth_via(req, 1, via2, sizeof via2), want),
-	      "the caller's Via below it, ;rport filled with the source port, no ;received");
+	      "the caller's Via below it, ;rport filled and ;received added (RFC 3581 4)");
 	CHECK(count_of(req, "\r\nVia: ") == 2 && strstr(req, "Max-Forwards: 70\r\n") &&
 	          strstr(req, "\r\nContent-Length: 0\r\n\r\n"),
 	      "nothing else changed (two Vias, Max-Forwards untouched)");
