@@ -42,6 +42,8 @@ static void usage(FILE *out)
 	      "  -Werror=RULE, -WRULE, -Wno-RULE   one warning as error, on, off\n"
 	      "  -o FILE            build: the binary to write\n"
 	      "  -l ADDR, -n N, -E, -d   run: listen address, workers, log to stderr, more debug\n"
+	      "  -f FILE            the script (as Kamailio's -f)\n"
+	      "  -c                 run: check and compile, then exit (as Kamailio's -c)\n"
 	      "\n"
 	      "exit status: 0 no error, 1 errors in a script, 2 usage or I/O problem\n",
 	      out);
@@ -61,6 +63,7 @@ typedef struct cli {
 	const char **wopts; /* -W options, applied in order */
 	int nwopts;
 	const char *output; /* build -o */
+	int check_only;     /* run -c */
 	rt_cmdline rt;      /* run: -l -n -E -d */
 	diag_format fmt;
 } cli;
@@ -95,6 +98,10 @@ static int parse_args(int argc, char **argv, cli *c)
 				push_arg(&c->incdirs, &c->nincdirs, val);
 			else
 				push_arg(&c->defines, &c->ndefines, val);
+		} else if (!strcmp(a, "-f") && i + 1 < argc) {
+			push_arg(&c->files, &c->nfiles, argv[++i]); /* Kamailio's -f FILE */
+		} else if (!strcmp(a, "-c")) {
+			c->check_only = 1; /* Kamailio's -c: check, compile, exit */
 		} else if (!strcmp(a, "-o") && i + 1 < argc) {
 			c->output = argv[++i];
 		} else if (!strcmp(a, "-l") && i + 1 < argc) {
@@ -230,7 +237,7 @@ static int run_script(const cli *c)
 {
 	cg_out out;
 	int rc = compile(c, 0, &out);
-	if (rc != EXIT_CLEAN) {
+	if (rc != EXIT_CLEAN || c->check_only) {
 		cg_out_free(&out);
 		return rc;
 	}
