@@ -13,6 +13,8 @@ for src in tests/unit/*_test.c; do
 	[ -f "$src" ] || continue
 	name=$(basename "$src" .c)
 	extra=$(sed -n 's|^/\* build: \(.*\) \*/$|\1|p' "$src" | head -n 1)
+	# the build line names build/; a sanitizer run uses its own build directory
+	extra=$(echo "$extra" | sed "s|build/|$B/|g")
 	if ! $cc -std=c11 -D_GNU_SOURCE -g -Wall -Wextra -Werror $san -I"$B/gen" -Igrammar -Icompiler \
 		-Iruntime/include -Iruntime -o "$B/unit/$name" "$src" $extra "$B/libfront.a" -lpcre2-8; then
 		echo "FAIL $name: does not build"
