@@ -142,7 +142,7 @@ static void run(const char *label, int mode, long iters, int rounds)
 	double t[64];
 	for (long i = 0; i < iters / 10 + 1; i++) /* warm-up */
 		if (one(mode) < 0) {
-			printf("  %-28s failed to parse\n", label);
+			printf("  %-30s failed to parse\n", label);
 			return;
 		}
 	for (int r = 0; r < rounds; r++) {
@@ -153,7 +153,7 @@ static void run(const char *label, int mode, long iters, int rounds)
 	}
 	qsort(t, (size_t)rounds, sizeof t[0], cmp_double);
 	double med = rounds % 2 ? t[rounds / 2] : (t[rounds / 2 - 1] + t[rounds / 2]) / 2;
-	printf("  %-28s median %8.1f ns/op   min %8.1f  max %8.1f   (%d x %ld)\n", label, med, t[0],
+	printf("  %-30s median %8.1f ns/op   min %8.1f  max %8.1f   (%d x %ld)\n", label, med, t[0],
 	       t[rounds - 1], rounds, iters);
 }
 

@@ -141,9 +141,12 @@ static void every_parser(sip_msg *m)
 	if (sip_get_maxfwd(m, &n) == 0)
 		REQUIRE(n >= 0 && n <= 255);
 	sip_get_expires(m, &u);
-	check_list(sip_get_contacts(m, &l), l);
-	check_list(sip_get_routes(m, &l), l);
-	check_list(sip_get_record_routes(m, &l), l);
+	n = sip_get_contacts(m, &l);
+	check_list(n, l);
+	n = sip_get_routes(m, &l);
+	check_list(n, l);
+	n = sip_get_record_routes(m, &l);
+	check_list(n, l);
 	static const int types[] = { SIP_H_SUPPORTED, SIP_H_ALLOW, SIP_H_OTHER, SIP_H_ACCEPT };
 	for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
 		sip_list_it it;

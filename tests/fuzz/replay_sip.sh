@@ -2,7 +2,9 @@
 # tests/fuzz/replay_sip.sh: replays the saved inputs of `make fuzz-sip`.
 #
 # Every file in tests/corpus/fuzz-sip/ (minimized crashers, kept as
-# regression tests once fixed) goes once through the fuzz harness
+# regression tests once fixed), and every case of the SIP unit corpus (the
+# fuzzer's seeds, written by sip_cases_test --dump), goes once through the
+# fuzz harness
 # (tests/fuzz/fuzz_sip.c built with -DSIP_REPLAY_MAIN: the same parse,
 # getters, lump round trip and reply checks as under libFuzzer), each in its
 # own process, with ASan and UBSan when the compiler has them.
@@ -33,7 +35,16 @@ if ! build -fsanitize=address,undefined -fno-sanitize-recover=all 2>/dev/null; t
 	fi
 fi
 
-for f in "$dir"/*; do
+# the seeds: the unit tests' corpus
+seeds=$B/fuzz-sip-seeds
+rm -rf "$seeds" && mkdir -p "$seeds"
+if ! $cc -std=c11 -D_GNU_SOURCE -Iruntime -o "$B/fuzz-sip-cases" tests/unit/sip_cases_test.c \
+	runtime/sip/msg.c runtime/sip/hf.c runtime/sip/uri.c || ! "$B/fuzz-sip-cases" --dump "$seeds"; then
+	echo "FAIL fuzz-sip seeds: cannot write the unit corpus"
+	fail=$((fail + 1))
+fi
+
+for f in "$dir"/* "$seeds"/*; do
 	[ -f "$f" ] || continue
 	if out=$(timeout "$tmo" "$bin" "$f" 2>&1); then
 		echo "PASS $f"
