@@ -5,6 +5,7 @@
 
 static const rt_fn *const tables[] = {
 	core_fns, sl_fns, xlog_fns, maxfwd_fns, textops_fns, siputils_fns, rr_fns,
+	corex_fns, kex_fns,
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 

@@ -39,6 +39,8 @@ extern const rt_fn maxfwd_fns[];
 extern const rt_fn textops_fns[];
 extern const rt_fn siputils_fns[];
 extern const rt_fn rr_fns[];
+extern const rt_fn corex_fns[];
+extern const rt_fn kex_fns[];
 
 /* The row of a C symbol, or NULL. */
 const rt_fn *rt_fn_find(const char *csym);

@@ -96,6 +96,9 @@ struct rc_msg {
 	rc_str rr_route_params;    /* rr: ";params" of our Route that loose_route() consumed */
 	int rr_next_hop;           /* rr: loose_route() took the next hop from a Route after ours */
 	int mf_value;              /* maxfwd: Max-Forwards after mf_process_maxfwd_header() + 1; 0: untouched */
+	unsigned corex_xflags[2];  /* corex setxflag(): extended message flags 0..63 */
+	unsigned corex_iflags;     /* corex msg_iflag_set(): Kamailio's internal msg_flags bits */
+	unsigned kex_sflags;       /* kex setsflag(): script flags, 0 when the script starts ($sf) */
 };
 
 /* pv (runtime/pv): core calls pv_worker_done() when a worker thread ends
