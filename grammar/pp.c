@@ -10,76 +10,8 @@
 
 #include "parser.h"
 
-#define PP_MAX_FILES_DEPTH 10   /* Kamailio's include nesting limit */
-#define PP_MAX_DEFINE_DEPTH 64  /* Kamailio loops forever on `#!define A A`; we stop */
-#define PP_MAX_IFDEF 512
-#define PP_MAX_SUBST 64
-/* Guards against inputs that are small but expand without bound (found by
- * fuzzing): defines that use each other twice double at every level, subst
- * rules can grow a string tenfold each, glibc's regcomp duplicates nested
- * bounded repetitions and its regexec is exponential with back-references. */
-#define PP_MAX_EXPANSION (1u << 20) /* bytes of define text expanded, in all */
-#define PP_EXPANSION_COST 16        /* counted per expansion besides its text */
-#define PP_MAX_SUBST_WORK (256u << 20) /* #!subst work, in all: bytes searched times
-                                         * pattern states, plus bytes produced */
-#define PP_MAX_RE_COST 2000         /* regex nodes after repetition counts */
-#define PP_MAX_RE_NEST 32           /* nested groups in a #!subst regex */
+#include "pp_int.h"
 
-typedef struct pp_define {
-	char *name;
-	char *value; /* "" for a define without value */
-	const ast_src *def_src; /* NULL: command line */
-	ast_pos def_at;
-	struct pp_define *next;
-} pp_define;
-
-typedef struct pp_frame {
-	ast_src *src;
-	lex_scanner sc;
-	int file_depth;   /* number of SRC_FILE frames up to and including this one */
-	int define_depth; /* nested define expansions */
-} pp_frame;
-
-typedef struct pp_cond {
-	int taking;   /* this branch is being read */
-	int dead;     /* inside a skipped branch: never taken */
-	int in_else;
-	ast_span at;
-	const char *name;
-	const char *kw;
-} pp_cond;
-
-typedef struct pp_subst {
-	regex_t re;
-	char *repl;
-	int global;
-	unsigned nodes; /* size of the unrolled pattern (subst_regex_problem) */
-} pp_subst;
-
-#define PP_HASH 256
-
-struct pp_ctx {
-	ast_arena *arena;
-	diag_ctx *diags;
-	pp_define *defs[PP_HASH];
-	pp_frame stack[PP_MAX_FILES_DEPTH + PP_MAX_DEFINE_DEPTH + 2];
-	int depth;
-	pp_cond conds[PP_MAX_IFDEF];
-	int nconds;
-	pp_subst substs[PP_MAX_SUBST];
-	int nsubsts;
-	const char **incdirs;
-	int nincdirs;
-	const char **files;
-	int nfiles;
-	int last_code;        /* previous token handed to the parser */
-	int last_code_before; /* and the one before it */
-	ast_span last_span;   /* where the end of input is reported */
-	int kamailio_mode;    /* #!KAMAILIO seen: SER-style AVPs are errors */
-	size_t expanded;      /* define text expanded so far (PP_MAX_EXPANSION) */
-	size_t subst_work;    /* bytes fed to and made by #!subst (PP_MAX_SUBST_WORK) */
-	int stop;             /* a fatal error: the input ends here */
-};
 
 static unsigned hash(const char *s)
 {
@@ -89,7 +21,7 @@ static unsigned hash(const char *s)
 	return h % PP_HASH;
 }
 
-static pp_define *find_def(const pp_ctx *pp, const char *name)
+pp_define *pp_find_def(const pp_ctx *pp, const char *name)
 {
 	for (pp_define *d = pp->defs[hash(name)]; d; d = d->next)
 		if (!strcmp(d->name, name))
@@ -97,10 +29,10 @@ static pp_define *find_def(const pp_ctx *pp, const char *name)
 	return NULL;
 }
 
-static void set_def(pp_ctx *pp, const char *name, const char *value, const ast_src *src,
+void pp_set_def(pp_ctx *pp, const char *name, const char *value, const ast_src *src,
                     ast_pos at)
 {
-	pp_define *d = find_def(pp, name);
+	pp_define *d = pp_find_def(pp, name);
 	if (!d) {
 		d = ast_alloc(pp->arena, sizeof *d);
 		d->name = ast_strndup(pp->arena, name, strlen(name));
@@ -154,24 +86,24 @@ void pp_define_cmdline(pp_ctx *pp, const char *def)
 	const char *eq = strchr(def, '=');
 	char *name = ast_strndup(pp->arena, def, eq ? (size_t)(eq - def) : strlen(def));
 	ast_pos none = { 0, 0 };
-	set_def(pp, name, eq ? eq + 1 : "", NULL, none);
+	pp_set_def(pp, name, eq ? eq + 1 : "", NULL, none);
 }
 
 void pp_define_flag(pp_ctx *pp, const char *name)
 {
 	ast_pos none = { 0, 0 };
-	if (!find_def(pp, name))
-		set_def(pp, name, "", NULL, none);
+	if (!pp_find_def(pp, name))
+		pp_set_def(pp, name, "", NULL, none);
 }
 
 int pp_is_defined(const pp_ctx *pp, const char *name)
 {
-	return find_def(pp, name) != NULL;
+	return pp_find_def(pp, name) != NULL;
 }
 
 const char *pp_define_value(const pp_ctx *pp, const char *name)
 {
-	const pp_define *d = find_def(pp, name);
+	const pp_define *d = pp_find_def(pp, name);
 	return d ? d->value : NULL;
 }
 
@@ -289,7 +221,7 @@ static const char *after_keyword(const char *text)
 	return skip_blanks(p);
 }
 
-static size_t id_len(const char *p)
+size_t pp_id_len(const char *p)
 {
 	size_t n = 0;
 	if (!isalpha((unsigned char)p[0]) && p[0] != '_')
@@ -308,7 +240,7 @@ static ast_pos pos_plus(ast_pos p, size_t cols)
 /* Read the identifier after a directive keyword; NULL after an error. */
 static char *directive_name(pp_ctx *pp, const lex_tok *t, const char *p, const char *what)
 {
-	size_t n = id_len(p);
+	size_t n = pp_id_len(p);
 	ast_span sp = at_span(t->span.src, pos_plus(t->span.beg, (size_t)(p - t->s)));
 	if (!n) {
 		diag_report(pp->diags, DIAG_ERROR, "preprocessor", sp,
@@ -362,7 +294,7 @@ static void do_define(pp_ctx *pp, const lex_tok *t)
 	while (o > val && o[-1] == '\r')
 		o--;
 	*o = 0;
-	pp_define *old = find_def(pp, name);
+	pp_define *old = pp_find_def(pp, name);
 	if (old && t->code == LX_TRYDEF)
 		return;
 	if (old && t->code == LX_DEFINE) {
@@ -373,7 +305,7 @@ static void do_define(pp_ctx *pp, const lex_tok *t)
 			diag_note_add(dg, at_span(old->def_src, old->def_at), "previous definition is here");
 		return;
 	}
-	set_def(pp, name, val, t->span.src, t->span.beg);
+	pp_set_def(pp, name, val, t->span.src, t->span.beg);
 }
 
 static void do_defenv(pp_ctx *pp, const lex_tok *t)
@@ -399,7 +331,7 @@ static void do_defenv(pp_ctx *pp, const lex_tok *t)
 			            var);
 		return;
 	}
-	if (find_def(pp, name)) {
+	if (pp_find_def(pp, name)) {
 		diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span, "'%s' is already defined",
 		            name);
 		return;
@@ -410,14 +342,14 @@ static void do_defenv(pp_ctx *pp, const lex_tok *t)
 		q[0] = '"';
 		memcpy(q + 1, env, n);
 		q[n + 1] = '"';
-		set_def(pp, name, q, t->span.src, t->span.beg);
+		pp_set_def(pp, name, q, t->span.src, t->span.beg);
 	} else {
-		set_def(pp, name, env, t->span.src, t->span.beg);
+		pp_set_def(pp, name, env, t->span.src, t->span.beg);
 	}
 }
 
 /* The text between the first and the last double quote of a directive. */
-static char *quoted_arg(pp_ctx *pp, const lex_tok *t)
+char *pp_quoted_arg(pp_ctx *pp, const lex_tok *t)
 {
 	const char *a = memchr(t->s, '"', t->len);
 	const char *b = a ? memrchr(t->s, '"', t->len) : NULL;
@@ -427,307 +359,6 @@ static char *quoted_arg(pp_ctx *pp, const lex_tok *t)
 		return NULL;
 	}
 	return ast_strndup(pp->arena, a + 1, (size_t)(b - a - 1));
-}
-
-/* "/re/repl/flags": split on the separator (the first character), where
- * a backslash before the separator makes it literal. */
-static int split_subst(pp_ctx *pp, char *s, char **re, char **repl, char **flags)
-{
-	char sep = s[0];
-	if (!sep)
-		return -1;
-	char *parts[3];
-	int k = 0;
-	char *o = s;
-	parts[k++] = o;
-	for (char *p = s + 1; *p; p++) {
-		if (*p == '\\' && p[1] == sep) {
-			*o++ = sep;
-			p++;
-		} else if (*p == sep) {
-			*o++ = 0;
-			if (k == 3)
-				return -1;
-			parts[k++] = o;
-		} else {
-			*o++ = *p;
-		}
-	}
-	*o = 0;
-	if (k != 3)
-		return -1;
-	*re = parts[0];
-	*repl = parts[1];
-	*flags = parts[2];
-	(void)pp;
-	return 0;
-}
-
-/* What glibc's POSIX regex cannot do in bounded time or memory, or NULL:
- * back-references in the pattern (regexec backtracks exponentially: (a*)\1b
- * takes seconds on 300 bytes), and repetition counts that regcomp unrolls
- * into too many nodes (((a{100}){100}){100}).  A cost model of the unrolled
- * pattern: an atom is 1, x{m,n} is n times x, x+ twice x. */
-static const char *subst_regex_problem(const char *re, unsigned *nodes)
-{
-	double cost[PP_MAX_RE_NEST + 1], last[PP_MAX_RE_NEST + 1];
-	int lvl = 0;
-	cost[0] = last[0] = 0;
-	*nodes = 1;
-	for (const char *p = re; *p; p++) {
-		double k = 1;
-		switch (*p) {
-		case '\\':
-			if (p[1] >= '1' && p[1] <= '9')
-				return "back-references ('\\1' ...) in the pattern are not supported";
-			if (p[1])
-				p++;
-			cost[lvl] += last[lvl] = 1;
-			continue;
-		case '[': { /* a bracket expression is one atom */
-			const char *q = p + 1;
-			if (*q == '^')
-				q++;
-			if (*q == ']')
-				q++;
-			while (*q && *q != ']') {
-				if (q[0] == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
-					const char *e = strchr(q + 2, q[1]);
-					while (e && e[1] != ']')
-						e = strchr(e + 1, q[1]);
-					q = e ? e + 2 : q + 1;
-				} else {
-					q++;
-				}
-			}
-			if (!*q)
-				return NULL; /* unterminated: regcomp says so */
-			p = q;
-			cost[lvl] += last[lvl] = 1;
-			continue;
-		}
-		case '(':
-			if (lvl == PP_MAX_RE_NEST)
-				return "groups nested too deeply";
-			lvl++;
-			cost[lvl] = last[lvl] = 0;
-			continue;
-		case ')':
-			if (lvl) {
-				lvl--;
-				last[lvl] = cost[lvl + 1];
-				cost[lvl] += last[lvl];
-			}
-			continue;
-		case '|':
-			last[lvl] = 0;
-			continue;
-		case '+':
-			k = 2;
-			break;
-		case '{': {
-			char *e;
-			unsigned long lo = strtoul(p + 1, &e, 10), hi = lo;
-			if (e == p + 1 || !(p[1] >= '0' && p[1] <= '9'))
-				break; /* not a count: regcomp decides */
-			if (*e == ',') {
-				hi = e[1] >= '0' && e[1] <= '9' ? strtoul(e + 1, &e, 10) : (e++, lo + 1);
-			}
-			if (*e != '}')
-				break;
-			k = (double)(hi > lo ? hi : lo);
-			if (k < 1)
-				k = 1;
-			p = e;
-			break;
-		}
-		default:
-			cost[lvl] += last[lvl] = 1;
-			continue;
-		}
-		/* a repetition of the last atom */
-		cost[lvl] += last[lvl] * (k - 1);
-		last[lvl] *= k;
-		if (cost[lvl] > PP_MAX_RE_COST)
-			return "repetition counts too large (the pattern unrolls into too many states)";
-	}
-	while (lvl > 0) { /* unclosed groups: regcomp reports them */
-		lvl--;
-		cost[lvl] += cost[lvl + 1];
-	}
-	*nodes = cost[0] > 1 ? (unsigned)cost[0] : 1;
-	return cost[0] > PP_MAX_RE_COST ? "pattern too long" : NULL;
-}
-
-static void do_subst(pp_ctx *pp, const lex_tok *t)
-{
-	const char *what = t->code == LX_SUBST ? "#!subst" : t->code == LX_SUBSTDEF ? "#!substdef"
-	                                                                               : "#!substdefs";
-	char *arg = quoted_arg(pp, t);
-	char *re, *repl, *flags;
-	if (!arg)
-		return;
-	if (split_subst(pp, arg, &re, &repl, &flags) < 0) {
-		diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span,
-		            "bad '%s' expression: expected \"/regex/replacement/flags\"", what);
-		return;
-	}
-	if (pp->nsubsts == PP_MAX_SUBST) {
-		diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span,
-		            "too many substitution rules (at most %d)", PP_MAX_SUBST);
-		return;
-	}
-	int cflags = REG_EXTENDED | REG_NEWLINE, global = 0;
-	for (char *f = flags; *f; f++) {
-		if (*f == 'i')
-			cflags |= REG_ICASE;
-		else if (*f == 'g')
-			global = 1;
-		else if (*f == 's')
-			cflags &= ~REG_NEWLINE;
-		else {
-			diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span,
-			            "unknown flag '%c' in '%s' (use i, g or s)", *f, what);
-			return;
-		}
-	}
-	unsigned nodes;
-	const char *problem = subst_regex_problem(re, &nodes);
-	if (problem) {
-		diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span, "bad regex in '%s': %s",
-		            what, problem);
-		return;
-	}
-	pp_subst *sb = &pp->substs[pp->nsubsts];
-	int rc = regcomp(&sb->re, re, cflags);
-	if (rc) {
-		char eb[128];
-		regerror(rc, &sb->re, eb, sizeof eb);
-		diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span, "bad regex in '%s': %s",
-		            what, eb);
-		return;
-	}
-	sb->repl = repl;
-	sb->global = global;
-	sb->nodes = nodes;
-	pp->nsubsts++;
-	if (t->code == LX_SUBST)
-		return;
-	if (!id_len(re) || re[id_len(re)]) {
-		/* Kamailio accepts it: the rule works, the define can never be used */
-		diag_report(pp->diags, DIAG_WARNING, "preprocessor", t->span,
-		            "'%s' defines its match part, and '%s' is not a name: only the "
-		            "substitution has an effect", what, re);
-		return;
-	}
-	if (find_def(pp, re)) {
-		diag_report(pp->diags, DIAG_ERROR, "preprocessor", t->span, "'%s' is already defined",
-		            re);
-		return;
-	}
-	if (t->code == LX_SUBSTDEFS) {
-		size_t n = strlen(repl);
-		char *q = ast_alloc(pp->arena, n + 3);
-		q[0] = '"';
-		memcpy(q + 1, repl, n);
-		q[n + 1] = '"';
-		repl = q;
-	}
-	set_def(pp, re, repl, t->span.src, t->span.beg);
-}
-
-/* Apply every #!subst rule, in order, once each, to a string. */
-static void apply_substs(pp_ctx *pp, lex_tok *t)
-{
-	for (int r = 0; r < pp->nsubsts && !pp->stop; r++) {
-		pp_subst *sb = &pp->substs[r];
-		const char *in = t->s;
-		size_t inlen = t->len, cap = inlen * 2 + 64, n = 0, off = 0;
-		/* The string ends at its first NUL for the regex, as before; the
-		 * explicit end (REG_STARTEND) keeps each search from measuring the
-		 * rest of the string again, which made 'g' quadratic. */
-		size_t end = strnlen(in, inlen);
-		char *out = NULL;
-		regmatch_t m[10];
-		int changed = 0;
-		pp->subst_work += (inlen + 1) * sb->nodes; /* regexec is about text x states */
-		while (off <= end && pp->subst_work <= PP_MAX_SUBST_WORK) {
-			m[0].rm_so = 0;
-			m[0].rm_eo = (regoff_t)(end - off);
-			pp->subst_work += end - off; /* regexec implementations that measure the rest */
-			if (regexec(&sb->re, in + off, 10, m, REG_STARTEND | (off ? REG_NOTBOL : 0)))
-				break;
-			if (!out)
-				out = malloc(cap);
-			/* What this match turns into, exactly. */
-			size_t rl = 0;
-			for (const char *p = sb->repl; *p; p++) {
-				if (*p == '\\' && p[1] >= '0' && p[1] <= '9') {
-					regmatch_t g = m[p[1] - '0'];
-					if (g.rm_so >= 0)
-						rl += (size_t)(g.rm_eo - g.rm_so);
-					p++;
-				} else {
-					rl++;
-				}
-			}
-			size_t need = n + (size_t)m[0].rm_so + rl + 2;
-			pp->subst_work += rl;
-			if (pp->subst_work > PP_MAX_SUBST_WORK)
-				break;
-			if (need > cap)
-				out = realloc(out, cap = need * 2);
-			if (!out)
-				abort();
-			memcpy(out + n, in + off, (size_t)m[0].rm_so);
-			n += (size_t)m[0].rm_so;
-			for (const char *p = sb->repl; *p; p++) {
-				if (*p == '\\' && p[1] >= '0' && p[1] <= '9') {
-					regmatch_t g = m[p[1] - '0'];
-					if (g.rm_so >= 0) {
-						memcpy(out + n, in + off + g.rm_so, (size_t)(g.rm_eo - g.rm_so));
-						n += (size_t)(g.rm_eo - g.rm_so);
-					}
-					p++;
-				} else {
-					out[n++] = *p;
-				}
-			}
-			changed = 1;
-			size_t adv = (size_t)m[0].rm_eo;
-			if (adv == 0) { /* empty match: copy one byte to make progress */
-				if (off < inlen)
-					out[n++] = in[off];
-				adv = 1;
-			}
-			off += adv;
-			if (!sb->global)
-				break;
-		}
-		if (pp->subst_work > PP_MAX_SUBST_WORK) {
-			diag_report(pp->diags, DIAG_FATAL, "preprocessor", t->span,
-			            "#!subst rules have too much text to rewrite (a rule that grows "
-			            "what it matches, applied again and again?); stopping here");
-			pp->stop = 1;
-			free(out);
-			return;
-		}
-		if (!changed) {
-			free(out);
-			continue;
-		}
-		if (off < inlen) {
-			if (n + inlen - off + 1 > cap)
-				out = realloc(out, cap = n + inlen - off + 1);
-			if (!out)
-				abort();
-			memcpy(out + n, in + off, inlen - off);
-			n += inlen - off;
-		}
-		t->s = ast_strndup(pp->arena, out, n);
-		t->len = n;
-		free(out);
-	}
 }
 
 static int file_exists(const char *p)
@@ -772,13 +403,13 @@ static const ast_src *current_file(const pp_ctx *pp)
 static void do_include(pp_ctx *pp, lex_tok *t)
 {
 	int import = t->code == LX_IMPORT;
-	char *name = quoted_arg(pp, t);
+	char *name = pp_quoted_arg(pp, t);
 	if (!name)
 		return;
 	lex_tok nt = *t;
 	nt.s = name;
 	nt.len = strlen(name);
-	apply_substs(pp, &nt);
+	pp_apply_substs(pp, &nt);
 	char *path = resolve_include(pp, nt.s, current_file(pp));
 	if (!path) {
 		if (!import)
@@ -817,7 +448,7 @@ static void do_cond(pp_ctx *pp, lex_tok *t)
 		}
 		int dead = skipping(pp);
 		char *name = directive_name(pp, t, after_keyword(t->s), kw);
-		int def = name && find_def(pp, name);
+		int def = name && pp_find_def(pp, name);
 		pp_cond *c = &pp->conds[pp->nconds++];
 		c->dead = dead;
 		c->taking = !dead && (t->code == LX_IFDEF ? def : !def);
@@ -973,7 +604,7 @@ int pp_next(pp_ctx *pp, lex_tok *t)
 		case LX_SUBST:
 		case LX_SUBSTDEF:
 		case LX_SUBSTDEFS:
-			do_subst(pp, t);
+			pp_do_subst(pp, t);
 			continue;
 		case LX_INCLUDE:
 		case LX_IMPORT:
@@ -992,11 +623,11 @@ int pp_next(pp_ctx *pp, lex_tok *t)
 				            "write $avp(name)", (int)t->len, t->s);
 			code = PVAR;
 			t->s = ast_strndup(pp->arena, t->s, t->len);
-			apply_substs(pp, t);
+			pp_apply_substs(pp, t);
 			break;
 		case ID: {
 			char *name = ast_strndup(pp->arena, t->s, t->len);
-			const pp_define *d = find_def(pp, name);
+			const pp_define *d = pp_find_def(pp, name);
 			if (d) {
 				expand(pp, d, t);
 				continue;
@@ -1007,7 +638,7 @@ int pp_next(pp_ctx *pp, lex_tok *t)
 		case STRING:
 		case PVAR:
 			t->s = ast_strndup(pp->arena, t->s, t->len);
-			apply_substs(pp, t);
+			pp_apply_substs(pp, t);
 			break;
 		default:
 			t->s = ast_strndup(pp->arena, t->s, t->len);
