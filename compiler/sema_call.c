@@ -79,6 +79,35 @@ static int route_kind_of(int pk)
 	}
 }
 
+/* t_on_failure("X") and friends: X must be a block of that kind. */
+static void check_route_arg(walk *w, const sema_fn *f, int pk, const ast_node *a)
+{
+	char name[64];
+	if (a->kind == AST_INT)
+		snprintf(name, sizeof name, "%ld", a->ival);
+	else if (a->str)
+		snprintf(name, sizeof name, "%s", a->str);
+	else
+		return;
+	int kind = route_kind_of(pk);
+	sema_route *r = NULL;
+	if (kind == RT_KIND_EVENT) {
+		char ev[96];
+		snprintf(ev, sizeof ev, "tm:branch-failure:%s", name);
+		r = sema_find_route(w->s, kind, ev);
+	} else {
+		r = sema_find_route(w->s, kind, name);
+	}
+	if (r)
+		r->used = 1;
+	else if (strchr(name, '$') == NULL)
+		diag_report(w->s->d, DIAG_ERROR, "undefined-route", a->span,
+		            "'%s' names %s '%s', which is not defined", f->name,
+		            kind == RT_KIND_EVENT ? "event_route[tm:branch-failure:...]"
+		                                  : ast_route_kind_name(kind),
+		            name);
+}
+
 static void check_arg(walk *w, const sema_fn *f, int i, const ast_node *a)
 {
 	int pk = sema_fn_const_kind(f, i);
@@ -151,33 +180,9 @@ static void check_arg(walk *w, const sema_fn *f, int i, const ast_node *a)
 	case PK_ROUTE_FAIL:
 	case PK_ROUTE_ONREPLY:
 	case PK_ROUTE_BRANCH:
-	case PK_ROUTE_BFAIL: {
-		char name[64];
-		if (a->kind == AST_INT)
-			snprintf(name, sizeof name, "%ld", a->ival);
-		else if (a->str)
-			snprintf(name, sizeof name, "%s", a->str);
-		else
-			break;
-		int kind = route_kind_of(pk);
-		sema_route *r = NULL;
-		if (kind == RT_KIND_EVENT) {
-			char ev[96];
-			snprintf(ev, sizeof ev, "tm:branch-failure:%s", name);
-			r = sema_find_route(w->s, kind, ev);
-		} else {
-			r = sema_find_route(w->s, kind, name);
-		}
-		if (r)
-			r->used = 1;
-		else if (strchr(name, '$') == NULL)
-			diag_report(w->s->d, DIAG_ERROR, "undefined-route", a->span,
-			            "'%s' names %s '%s', which is not defined", f->name,
-			            kind == RT_KIND_EVENT ? "event_route[tm:branch-failure:...]"
-			                                  : ast_route_kind_name(kind),
-			            name);
+	case PK_ROUTE_BFAIL:
+		check_route_arg(w, f, pk, a);
 		break;
-	}
 	default:
 		break;
 	}
