@@ -88,7 +88,7 @@ check-update: $(B)/routec
 
 bench:
 	@sh mk/deps.sh bench
-	@$(MAKE) --no-print-directory $(B)/routec build/bench-front
+	@$(MAKE) --no-print-directory $(B)/routec build/bench-front build/bench-sip build/loadgen build/uas
 	@sh bench/run.sh
 
 build/bench-front: bench/bench_front.c $(B)/libfront.a
