@@ -1,5 +1,6 @@
 /* sock.c: UDP listening sockets, rt_send, and rt_myself. */
 #include "core/sock.h"
+#include "core/worker.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -362,6 +363,10 @@ int rt_send(rc_msg_t *m, const rt_sock *from, const struct sockaddr *to, socklen
 		       to->sa_family == AF_INET6 ? "IPv6" : "IPv4");
 		return -1;
 	}
+	/* inside a receive batch: queued for the batch's sendmmsg */
+	rt_worker *w = m ? m->worker : NULL;
+	if (w && w->outq_on && rt_worker_queue(w, from->fd, to, tolen, buf, len) == 0)
+		return 0;
 	for (;;) {
 		ssize_t n = sendto(from->fd, buf, (size_t)len, MSG_NOSIGNAL, to, tolen);
 		if (n == len)

@@ -198,6 +198,49 @@ void rt_worker_handle(rt_worker *w, const rt_sock *rcv, char *buf, int len,
 		handle_reply(w, m);
 }
 
+/* ---- batched sends ----------------------------------------------------------------- */
+
+int rt_worker_queue(rt_worker *w, int fd, const struct sockaddr *to, socklen_t tolen,
+                    const char *buf, int len)
+{
+	if (!w->outq_buf || len <= 0 || (size_t)len > RT_OUTQ || tolen > sizeof w->outq_to[0])
+		return -1;
+	if (w->outq_n && (fd != w->outq_fd || w->outq_n == RT_BATCH ||
+	                  w->outq_used + (size_t)len > RT_OUTQ))
+		rt_worker_flush(w);
+	int i = w->outq_n++;
+	char *dst = w->outq_buf + w->outq_used;
+	memcpy(dst, buf, (size_t)len);
+	w->outq_used += (size_t)len;
+	w->outq_fd = fd;
+	memcpy(&w->outq_to[i], to, tolen);
+	w->outq_iov[i] = (struct iovec){ dst, (size_t)len };
+	w->outq_mm[i].msg_hdr = (struct msghdr){ .msg_name = &w->outq_to[i], .msg_namelen = tolen,
+	                                         .msg_iov = &w->outq_iov[i], .msg_iovlen = 1 };
+	return 0;
+}
+
+void rt_worker_flush(rt_worker *w)
+{
+	int done = 0;
+	while (done < w->outq_n) {
+		int r = sendmmsg(w->outq_fd, w->outq_mm + done, (unsigned)(w->outq_n - done),
+		                 MSG_NOSIGNAL);
+		if (r > 0) {
+			done += r;
+		} else if (r < 0 && errno == EINTR) {
+			continue;
+		} else {
+			/* the datagram at `done` failed: say so and go on with the rest */
+			rt_log(RT_L_ERR, "send of %zu bytes failed: %s", w->outq_iov[done].iov_len,
+			       r < 0 ? strerror(errno) : "nothing sent");
+			done++;
+		}
+	}
+	w->outq_n = 0;
+	w->outq_used = 0;
+}
+
 /* ---- the loop -------------------------------------------------------------------- */
 
 static void drain(rt_worker *w, int fd, const rt_sock *s)
@@ -217,6 +260,8 @@ static void drain(rt_worker *w, int fd, const rt_sock *s)
 		}
 		gen_refresh(w);
 		long long t = now_us();
+		/* what this batch sends goes out in one sendmmsg after it */
+		w->outq_on = 1;
 		for (int i = 0; i < n; i++) {
 			if (w->mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				rt_log(RT_L_DBG, "datagram larger than %d bytes: dropped", RT_DGRAM - 1);
@@ -226,6 +271,8 @@ static void drain(rt_worker *w, int fd, const rt_sock *s)
 			rt_worker_handle(w, s, w->bufs[i], (int)w->mm[i].msg_len, &w->from[i],
 			                 w->mm[i].msg_hdr.msg_namelen, t);
 		}
+		rt_worker_flush(w);
+		w->outq_on = 0;
 		if (n < RT_BATCH)
 			return;
 	}
@@ -284,13 +331,14 @@ void rt_worker_free(rt_worker *w)
 		close(w->epfd);
 	rt_gen_release(w->gen);
 	free(w->bufs);
+	free(w->outq_buf);
 	free(w->msg);
 	free(w);
 }
 
 static int worker_setup(rt_worker *w)
 {
-	if (!(w->bufs = malloc((size_t)RT_BATCH * RT_DGRAM))) {
+	if (!(w->bufs = malloc((size_t)RT_BATCH * RT_DGRAM)) || !(w->outq_buf = malloc(RT_OUTQ))) {
 		rt_log(RT_L_ERR, "out of memory for worker %d's buffers", w->id);
 		return -1;
 	}

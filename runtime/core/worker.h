@@ -18,6 +18,7 @@
 #define RT_BATCH    32     /* datagrams per recvmmsg */
 #define RT_DGRAM    65536  /* largest UDP datagram, plus room for a NUL */
 #define RT_SENDBUF  65536  /* an edited message (new Via, lumps) */
+#define RT_OUTQ     262144 /* bytes a receive batch may queue for one sendmmsg */
 
 /* Counters, one set per worker (no sharing, no locked instructions: each is
  * written by its worker only and read with relaxed loads by rt_stats_sum). */
@@ -58,7 +59,23 @@ struct rt_worker {
 	struct iovec iov[RT_BATCH];
 	struct sockaddr_storage from[RT_BATCH];
 	char (*bufs)[RT_DGRAM];
+	/* send batch: what the messages of one receive batch send is copied here
+	 * and leaves in one sendmmsg per socket when the batch is done */
+	int outq_on;
+	int outq_n, outq_fd;
+	size_t outq_used;
+	char *outq_buf;
+	struct mmsghdr outq_mm[RT_BATCH];
+	struct iovec outq_iov[RT_BATCH];
+	struct sockaddr_storage outq_to[RT_BATCH];
 };
+
+/* Queue a datagram for the batch's sendmmsg: 0, or -1 when it does not fit
+ * (the caller then sends it at once). */
+int rt_worker_queue(rt_worker *w, int fd, const struct sockaddr *to, socklen_t tolen,
+                    const char *buf, int len);
+/* Send what is queued. */
+void rt_worker_flush(rt_worker *w);
 
 /* SO_REUSEPORT (a socket per worker) or one socket read by every worker:
  * see worker.c for the measurement behind the default. */
