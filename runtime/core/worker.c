@@ -21,7 +21,8 @@
  * Each worker waits in its own epoll set (the shared sockets are registered
  * with EPOLLEXCLUSIVE, so one datagram wakes one worker, not all of them)
  * with a 200 ms timeout, so a stop request is seen within that time, then
- * drains a ready socket with recvmmsg batches of RT_BATCH.
+ * drains a ready socket with recvmmsg batches of RT_BATCH; what the batch's
+ * messages send is queued and leaves in one sendmmsg after the batch.
  */
 #include "core/worker.h"
 
