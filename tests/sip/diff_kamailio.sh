@@ -183,8 +183,8 @@ via-host       options-via.sip    2000 ruser=
 via-host-fwd   options-via.sip    2000 ruser=fwd@'
 
 # ---- the script's own listen value ---------------------------------------
-# samples/default.cfg says listen = "udp:127.0.0.1:5060" (a quoted string,
-# through LISTEN_ADDR): started with that form (on our port), does each start?
+# A quoted listen value (listen = "udp:127.0.0.1:PORT", through LISTEN_ADDR):
+# started with that form, does each start?
 mkdir -p "$tmp/kam-run"
 "$KAMAILIO" -DD -E -f "$SCRIPT" -L "$KAMAILIO_MODULES" -Y "$tmp/kam-run" -m 64 -M 8 \
 	-A NEXT_HOP_PORT="$K_UAS" -A "LISTEN_ADDR=\"udp:127.0.0.1:$K_PROXY\"" >"$tmp/kam-listen.log" 2>&1 &
