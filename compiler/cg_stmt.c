@@ -230,16 +230,25 @@ static void stmt_assign(cg *g, const ast_node *n)
 	cg_line(g, "}");
 }
 
-static void stmt_if(cg *g, const ast_node *n)
+/* Declares rc_val t<N>, evaluates e into it, and leaves for `exit_to` when
+ * the evaluation ended the script (a call returned 0, a route exited).
+ * Returns N. */
+static int eval_checked(cg *g, const ast_node *e, const char *exit_to)
 {
 	int t = cg_tmp(g);
 	char var[32];
 	snprintf(var, sizeof var, "t%d", t);
+	cg_line(g, "rc_val %s;", var);
+	cg_expr(g, e, var);
+	cg_line(g, "if (c->flags & RC_F_EXIT) goto %s;", exit_to);
+	return t;
+}
+
+static void stmt_if(cg *g, const ast_node *n)
+{
 	cg_line(g, "{");
 	g->indent++;
-	cg_line(g, "rc_val t%d;", t);
-	cg_expr(g, n->a, var);
-	cg_line(g, "if (c->flags & RC_F_EXIT) goto %s;", g->target);
+	int t = eval_checked(g, n->a, g->target);
 	/* Kamailio 5.6: the branch is taken when the value is > 0 */
 	cg_line(g, "if (rc_v_int(&t%d) > 0) {", t);
 	g->indent++;
@@ -262,21 +271,17 @@ static void stmt_while(cg *g, const ast_node *n)
 	char lbl[32];
 	ret_label(g, lbl, sizeof lbl, "W");
 	const char *outer = g->target;
-	int t = cg_tmp(g);
-	char var[32];
-	snprintf(var, sizeof var, "t%d", t);
+	int k = cg_tmp(g); /* the iteration counter n<k> */
 	cg_line(g, "{");
 	g->indent++;
-	cg_line(g, "int n%d = 0;", t);
+	cg_line(g, "int n%d = 0;", k);
 	cg_line(g, "v = 1;");
 	cg_line(g, "for (;;) {");
 	g->indent++;
-	cg_line(g, "rc_val t%d;", t);
-	cg_expr(g, n->a, var);
-	cg_line(g, "if (c->flags & RC_F_EXIT) goto %s;", outer);
+	int t = eval_checked(g, n->a, outer);
 	/* while loops on any non-zero value, unlike if */
 	cg_line(g, "if (rc_v_int(&t%d) == 0) break;", t);
-	cg_line(g, "if (c->while_max && ++n%d > c->while_max) {", t);
+	cg_line(g, "if (c->while_max && ++n%d > c->while_max) {", k);
 	fprintf(g->body, "%*src_script_error(m, ", (g->indent + 1) * 8, "");
 	cg_where(g->body, n->span);
 	fputs(", \"while loop stopped after max_while_loops iterations\");\n", g->body);
@@ -306,9 +311,6 @@ static void stmt_switch(cg *g, const ast_node *n)
 	char lbl[32];
 	ret_label(g, lbl, sizeof lbl, "S");
 	const char *outer = g->target;
-	int t = cg_tmp(g);
-	char var[32];
-	snprintf(var, sizeof var, "t%d", t);
 	int is_int = 1, deflt = -1;
 	for (int i = 0; i < n->kids.n; i++) {
 		const ast_node *l = n->kids.v[i]->a;
@@ -319,9 +321,7 @@ static void stmt_switch(cg *g, const ast_node *n)
 	}
 	cg_line(g, "{");
 	g->indent++;
-	cg_line(g, "rc_val t%d;", t);
-	cg_expr(g, n->a, var);
-	cg_line(g, "if (c->flags & RC_F_EXIT) goto %s;", outer);
+	int t = eval_checked(g, n->a, outer);
 	cg_line(g, "int ci%d = %d;", t, deflt);
 	if (is_int)
 		cg_line(g, "int x%d = rc_v_int(&t%d);", t, t);
