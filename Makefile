@@ -57,9 +57,9 @@ $(B)/libfront.a: $(FRONT_OBJ)
 
 # The runtime: what generated code runs on (routec run links it in, routec
 # build links it into each standalone proxy).
-RT_SRC := $(wildcard runtime/sip/*.c runtime/core/*.c runtime/pv/*.c runtime/modules/*.c)
+RT_SRC := $(wildcard runtime/sip/*.c runtime/core/*.c runtime/pv/*.c runtime/modules/*.c runtime/modules/*/*.c)
 RT_OBJ := $(RT_SRC:%.c=$(B)/%.o)
-RT_LIBS := -lpcre2-8 -lpthread
+RT_LIBS := -lpcre2-8 -lsqlite3 -lm -lpthread
 $(B)/librt.a: $(RT_OBJ)
 	rm -f $@ && ar rcs $@ $^
 

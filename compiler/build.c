@@ -98,8 +98,8 @@ int build_binary(const char *c_src, size_t len, const char *output, const char *
 		/* ROUTEC_CFLAGS: extra compiler flags, e.g. the sanitizers a
 		 * sanitized librt.a needs at link time */
 		char *argv[48] = { (char *)cc, "-std=c99", "-O2", "-w", inc, gen, stub, librt,
-		                   "-lpcre2-8", "-lpthread", "-o", (char *)output };
-		int argc = 12;
+		                   "-lpcre2-8", "-lsqlite3", "-lm", "-lpthread", "-o", (char *)output };
+		int argc = 14;
 		char *extra = getenv("ROUTEC_CFLAGS") ? strdup(getenv("ROUTEC_CFLAGS")) : NULL;
 		for (char *save, *t = extra ? strtok_r(extra, " \t", &save) : NULL; t && argc < 47;
 		     t = strtok_r(NULL, " \t", &save))

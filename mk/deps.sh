@@ -3,7 +3,7 @@
 # Root installs them itself; anyone else is told the exact apt-get line.
 # Usage: mk/deps.sh build|test|bench
 set -eu
-need="flex bison libpcre2-dev libosip2-dev libtcc-dev tcc"
+need="flex bison libpcre2-dev libosip2-dev libtcc-dev tcc libsqlite3-dev"
 case "${1:-build}" in
   test)  need="$need clang libclang-rt-14-dev kamailio sipsak python3" ;;
   bench) need="$need kamailio" ;;

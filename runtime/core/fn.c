@@ -1,11 +1,15 @@
 /* fn.c: the registry of script-callable functions: every module's table. */
 #include "core/fn.h"
 
+#include <pthread.h>
 #include <string.h>
+
+#include "core/gen.h"
+#include "core/rt.h"
 
 static const rt_fn *const tables[] = {
 	core_fns, sl_fns, xlog_fns, maxfwd_fns, textops_fns, siputils_fns, rr_fns,
-	corex_fns, kex_fns,
+	corex_fns, kex_fns, tm_fns, tmx_fns, registrar_fns,
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 
@@ -29,4 +33,61 @@ int rt_fn_each(void (*cb)(const rt_fn *f, void *arg), void *arg)
 		for (const rt_fn *f = tables[t]; f->csym; f++, n++)
 			cb(f, arg);
 	return n;
+}
+
+/* ---- module life cycles ------------------------------------------------------ */
+
+static const rt_module *const modules[] = {
+	&tm_module, &usrloc_module, &registrar_module, &jsonrpcs_module,
+};
+#define NMODULES (sizeof modules / sizeof modules[0])
+static const rt_module *started[NMODULES];
+static int nstarted;
+static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const rt_module *rt_module_find(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+	if (slash)
+		name = slash + 1;
+	size_t n = strlen(name);
+	if (n > 3 && !strcmp(name + n - 3, ".so"))
+		n -= 3;
+	for (size_t i = 0; i < NMODULES; i++)
+		if (strlen(modules[i]->name) == n && !strncmp(modules[i]->name, name, n))
+			return modules[i];
+	return NULL;
+}
+
+int rt_modules_start(rc_gen_t *g)
+{
+	int rc = 0;
+	pthread_mutex_lock(&start_lock);
+	for (const char *const *mod = g->def->modules; mod && *mod && rc == 0; mod++) {
+		const rt_module *m = rt_module_find(*mod);
+		int i = 0;
+		while (m && i < nstarted && started[i] != m)
+			i++;
+		if (!m || i < nstarted)
+			continue;
+		if (m->start && m->start() < 0) {
+			rt_log(RT_L_ERR, "module %s could not start", m->name);
+			rc = -1;
+			continue;
+		}
+		started[nstarted++] = m;
+	}
+	pthread_mutex_unlock(&start_lock);
+	return rc;
+}
+
+void rt_modules_stop(void)
+{
+	pthread_mutex_lock(&start_lock);
+	while (nstarted > 0) {
+		const rt_module *m = started[--nstarted];
+		if (m->stop)
+			m->stop();
+	}
+	pthread_mutex_unlock(&start_lock);
 }

@@ -41,6 +41,33 @@ extern const rt_fn siputils_fns[];
 extern const rt_fn rr_fns[];
 extern const rt_fn corex_fns[];
 extern const rt_fn kex_fns[];
+extern const rt_fn tm_fns[];
+extern const rt_fn tmx_fns[];
+extern const rt_fn registrar_fns[];
+
+/* A module's life cycle, for modules that hold state beyond one message
+ * (tables, timers, listeners).  Every hook may be NULL.
+ *   gen_init  a generation that loads the module is being loaded: read its
+ *             modparams (rt_gen_param) and prepare per-generation data;
+ *             -1 (logged) refuses the generation.
+ *   start     once per process, before the first generation that loads the
+ *             module goes live (threads, tables, databases): 0 or -1.
+ *   stop      at shutdown, after the workers stopped, for started modules. */
+typedef struct rt_module {
+	const char *name; /* as in loadmodule, without ".so" */
+	int (*gen_init)(rc_gen_t *g);
+	int (*start)(void);
+	void (*stop)(void);
+} rt_module;
+
+/* One per stateful module; rt_mods lists them. */
+extern const rt_module tm_module, usrloc_module, registrar_module, jsonrpcs_module;
+/* The module named (with or without ".so" / a path), or NULL. */
+const rt_module *rt_module_find(const char *name);
+/* Start the modules generation g loads that are not started yet: 0 or -1. */
+int rt_modules_start(rc_gen_t *g);
+/* Stop every started module, last started first. */
+void rt_modules_stop(void);
 
 /* The row of a C symbol, or NULL. */
 const rt_fn *rt_fn_find(const char *csym);

@@ -142,6 +142,14 @@ int rt_gen_load(const rc_script_def *def, rt_gen **out)
 		rt_log(RT_L_WARN, "script %s has no request_route: every request is dropped",
 		       def->source ? def->source : "?");
 	g->loading = 1;
+	for (const char *const *mod = def->modules; mod && *mod; mod++) {
+		const rt_module *rm = rt_module_find(*mod);
+		if (rm && rm->gen_init && rm->gen_init(g) < 0) {
+			rt_log(RT_L_ERR, "script %s: module %s refused it", def->source ? def->source : "?",
+			       rm->name);
+			goto fail;
+		}
+	}
 	if (def->init && def->init(g) < 0) {
 		rt_log(RT_L_ERR, "script %s: preparing it failed", def->source ? def->source : "?");
 		goto fail;

@@ -1,5 +1,6 @@
 /* main.c: start, serve, stop. */
 #include "core/main.h"
+#include "core/fn.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -60,6 +61,10 @@ int rt_run(const rc_script_def *def, const rt_cmdline *cl)
 		goto out;
 	if (rt_gen_load(def, &g) < 0)
 		goto close;
+	if (rt_modules_start(g) < 0) {
+		rt_gen_release(g);
+		goto stop_mods;
+	}
 	rt_gen_swap(g);
 
 	struct sigaction sa, old_int, old_term, old_hup, old_pipe;
@@ -97,6 +102,8 @@ restore:
 	sigaction(SIGHUP, &old_hup, NULL);
 	sigaction(SIGPIPE, &old_pipe, NULL);
 	rt_gen_swap(NULL);
+stop_mods:
+	rt_modules_stop();
 close:
 	rt_socks_close();
 out:

@@ -1,7 +1,7 @@
 /* mod_corex_test.c: the corex functions routec implements (runtime/modules/corex.c):
  * append_branch and the destination set, extended and internal flags, sockets,
  * send_udp/send_data/sendx, file_read/file_write, and the fixed answers. */
-/* build: build/librt.a -lpcre2-8 -lpthread */
+/* build: build/librt.a -lpcre2-8 -lsqlite3 -lm -lpthread */
 #include "pv_harness.h"
 
 static int port1, port2; /* the two listening sockets, named "one" and "two" */

@@ -1,6 +1,6 @@
 /* mod_kex_test.c: the kex functions routec implements (runtime/modules/kex.c):
  * script and branch flags, $du, pv_printf/avp_printf and is_myself. */
-/* build: build/librt.a -lpcre2-8 -lpthread */
+/* build: build/librt.a -lpcre2-8 -lsqlite3 -lm -lpthread */
 #include "pv_harness.h"
 
 static rc_msg_t *invite(void)

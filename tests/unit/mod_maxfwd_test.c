@@ -1,6 +1,6 @@
 /* mod_maxfwd_test.c: mf_process_maxfwd_header and is_maxfwd_lt
  * (kamailio-runtime.md 4.2): return codes and the edited header. */
-/* build: build/librt.a -lpcre2-8 -lpthread */
+/* build: build/librt.a -lpcre2-8 -lsqlite3 -lm -lpthread */
 #include "pv_harness.h"
 
 static rc_msg_t *with_mf(const char *mf)

@@ -2,7 +2,7 @@
  * RFC 3261 16.4/16.6/16.12): the Record-Route line written, and for each
  * loose_route case its return code, $du, the R-URI and the Route headers
  * left in the message. */
-/* build: build/librt.a -lpcre2-8 -lpthread */
+/* build: build/librt.a -lpcre2-8 -lsqlite3 -lm -lpthread */
 #include "pv_harness.h"
 
 static char me[64]; /* "127.0.0.1:<port>" */

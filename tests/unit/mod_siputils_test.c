@@ -1,5 +1,5 @@
 /* mod_siputils_test.c: the message checks of siputils routec runs. */
-/* build: build/librt.a -lpcre2-8 -lpthread */
+/* build: build/librt.a -lpcre2-8 -lsqlite3 -lm -lpthread */
 #include "pv_harness.h"
 
 int main(void)

@@ -4,7 +4,7 @@
  * status line, copied headers, the To-tag (Kamailio's md5.crc form, stable
  * for a retransmission), Server, append_to_reply lines, the 3xx Contact,
  * the destination rules (rport, Via port) and the return codes. */
-/* build: build/librt.a -lpcre2-8 -lpthread */
+/* build: build/librt.a -lpcre2-8 -lsqlite3 -lm -lpthread */
 #include "pv_harness.h"
 
 static int uac, uac_port;

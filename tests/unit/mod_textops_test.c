@@ -1,6 +1,6 @@
 /* mod_textops_test.c: textops on messages built from text: return codes and
  * the edited message (lumps applied) byte for byte. */
-/* build: build/librt.a -lpcre2-8 -lpthread */
+/* build: build/librt.a -lpcre2-8 -lsqlite3 -lm -lpthread */
 #include "pv_harness.h"
 
 static const char *BASE =

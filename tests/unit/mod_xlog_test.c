@@ -1,6 +1,6 @@
 /* mod_xlog_test.c: xlog and its level forms; the lines are read back from
  * stderr (rt_log's destination), redirected to a file for the test. */
-/* build: build/librt.a -lpcre2-8 -lpthread */
+/* build: build/librt.a -lpcre2-8 -lsqlite3 -lm -lpthread */
 #include "pv_harness.h"
 
 #include <fcntl.h>

@@ -2,7 +2,7 @@
  * 4.4): method/uri/from_uri/to_uri/status compared case-insensitively or
  * by regex, src_ip/dst_ip as addresses and networks, ports, msg:len, af
  * and proto as ints, and `== myself` over the listen socket and aliases. */
-/* build: build/librt.a -lpcre2-8 -lpthread */
+/* build: build/librt.a -lpcre2-8 -lsqlite3 -lm -lpthread */
 #include "pv_harness.h"
 
 #include "../../compiler/ast.h"

@@ -2,7 +2,7 @@
  * messages built from text, the spec forms of 6.1, and the writable ones:
  * $ru $rU $rd $rp $du $fu $fU $fd $fn $tu $tn $bf $mf $br $fs, with the
  * read-only ones refusing. */
-/* build: build/librt.a -lpcre2-8 -lpthread */
+/* build: build/librt.a -lpcre2-8 -lsqlite3 -lm -lpthread */
 #include "pv_harness.h"
 
 static const char *INVITE =

@@ -2,7 +2,7 @@
  * every s.* uri.* param.* nameaddr.* tobody.* subtype routec runs, on
  * values set in $var, with the verified examples of the reference, and
  * pv-formats ($$, every spec form, "<null>"). */
-/* build: build/librt.a -lpcre2-8 -lpthread */
+/* build: build/librt.a -lpcre2-8 -lsqlite3 -lm -lpthread */
 #include "pv_harness.h"
 
 static rc_msg_t *m;

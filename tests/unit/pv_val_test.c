@@ -2,7 +2,7 @@
  * runtime/pv/val.c and re.c implement them: conversions, the operators whose
  * result depends on the operand types, division by zero, the =~ operator,
  * with the verified examples of the reference. */
-/* build: build/librt.a -lpcre2-8 -lpthread */
+/* build: build/librt.a -lpcre2-8 -lsqlite3 -lm -lpthread */
 #include "pv_harness.h"
 
 #include <limits.h>

@@ -3,7 +3,7 @@
  * 0), $vn (null until set), $avp (a stack per message: [0] newest, [*]
  * joined with ", ", `= $null` drops one, [*] = $null drops all), $xavp,
  * $shv (one value for all workers), and `defined`. */
-/* build: build/librt.a -lpcre2-8 -lpthread */
+/* build: build/librt.a -lpcre2-8 -lsqlite3 -lm -lpthread */
 #include "pv_harness.h"
 
 #include <pthread.h>

@@ -7,7 +7,7 @@
  * malformed input.  Then config parsing, R-URI commands and generations
  * off the wire.  Every wait is bounded.
  */
-/* build: build/librt.a -lpthread */
+/* build: build/librt.a -lpcre2-8 -lsqlite3 -lm -lpthread */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
