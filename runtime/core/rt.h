@@ -99,6 +99,10 @@ struct rc_msg {
 	unsigned corex_xflags[2];  /* corex setxflag(): extended message flags 0..63 */
 	unsigned corex_iflags;     /* corex msg_iflag_set(): Kamailio's internal msg_flags bits */
 	unsigned kex_sflags;       /* kex setsflag(): script flags, 0 when the script starts ($sf) */
+
+	/* tm (modules/tm): its per-message fields go here */
+
+	/* registrar (modules/registrar): its per-message fields go here */
 };
 
 /* pv (runtime/pv): core calls pv_worker_done() when a worker thread ends

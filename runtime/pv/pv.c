@@ -76,6 +76,17 @@ static const pv_def *lookup(const char *s, int len)
 	return NULL;
 }
 
+static const pv_mod_class *const pv_mod_tables[] = { tm_pv_classes, registrar_pv_classes };
+
+static const pv_mod_class *lookup_mod(const char *s, int len)
+{
+	for (size_t t = 0; t < sizeof pv_mod_tables / sizeof pv_mod_tables[0]; t++)
+		for (const pv_mod_class *k = pv_mod_tables[t]; k->name; k++)
+			if ((int)strlen(k->name) == len && memcmp(k->name, s, (size_t)len) == 0)
+				return k;
+	return NULL;
+}
+
 /* The end of balanced text starting at p (after the opening bracket): the
  * position of the closing one, or NULL. */
 static const char *balanced(const char *p, const char *e, char open, char close)
@@ -227,6 +238,7 @@ static int parse_name(rc_gen_t *g, rc_pv *pv, const char *s, int len, const char
 		return -1;
 	}
 	case PVC_ENV:
+	case PVC_MOD:
 		return 0;
 	default:
 		return -1;
@@ -252,6 +264,14 @@ rc_pv *pv_parse(rc_gen_t *g, const char *s, int len, int *used, const char *wher
 		p++;
 	int nlen = (int)(p - n);
 	const pv_def *d = lookup(n, nlen);
+	const pv_mod_class *mc = d ? NULL : lookup_mod(n, nlen);
+	pv_def md;
+	if (mc) { /* a module's class: described like a core one */
+		md = (pv_def){ mc->name, PVC_MOD,
+		               ((mc->flags & PV_MOD_NAME) ? N_NAME : 0) | (mc->set ? N_W : 0) |
+		                   ((mc->flags & PV_MOD_IDX) ? N_IDX : 0) };
+		d = &md;
+	}
 	if (!d) {
 		rt_log(RT_L_ERR, "%s: unknown pseudo-variable '$%.*s' in '%.*s'", w, nlen, n, len, s);
 		return NULL;
@@ -311,6 +331,11 @@ rc_pv *pv_parse(rc_gen_t *g, const char *s, int len, int *used, const char *wher
 	pv->text.len = (int)(p - s);
 	if (!pv->text.s)
 		return NULL;
+	if (mc) {
+		pv->mod = mc;
+		if (mc->prep && mc->prep(g, pv, where) < 0)
+			return NULL;
+	}
 	*used = (int)(p - s);
 	return pv;
 bad:
@@ -370,6 +395,8 @@ static int base_get(rc_msg_t *m, rc_ctx_t *c, const rc_pv *pv, rc_val *out)
 		return pv_avp_get(m, name, pv->slot, kind, idx, out);
 	case PVC_XAVP:
 		return pv_xavp_get(m, &pv->xn, out);
+	case PVC_MOD:
+		return ((const pv_mod_class *)pv->mod)->get(m, c, pv, out);
 	default:
 		return pv_msg_get(m, c, pv, out);
 	}
@@ -436,6 +463,12 @@ int rc_pv_set(rc_msg_t *m, rc_ctx_t *c, const rc_pv *pv, const rc_val *v)
 		return pv_avp_set(m, name, pv->slot, kind, v) < 0 ? -1 : 1;
 	case PVC_XAVP:
 		return pv_xavp_set(m, &pv->xn, v) < 0 ? -1 : 1;
+	case PVC_MOD: {
+		const pv_mod_class *mc = pv->mod;
+		if (!mc->set)
+			return refuse(pv, "it is read-only");
+		return mc->set(m, c, pv, v) < 0 ? -1 : 1;
+	}
 	default: {
 		int rc = pv_msg_set(m, c, pv, v);
 		if (rc == -2)

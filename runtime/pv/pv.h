@@ -84,7 +84,8 @@ enum pv_class {
 	PVC_TN, PVC_TT, PVC_SI, PVC_SP, PVC_SU, PVC_RI, PVC_RP, PVC_PR, PVC_PRID, PVC_MB, PVC_ML,
 	PVC_MT, PVC_MI, PVC_BF, PVC_BFX, PVC_MF, PVC_MFX, PVC_BR, PVC_BRALL, PVC_RB, PVC_BS,
 	PVC_TS_MSG, PVC_TS_NOW, PVC_PP, PVC_FS, PVC_HDR, PVC_HDRC, PVC_AI, PVC_RE, PVC_RT,
-	PVC_DI, PVC_PU, PVC_PD
+	PVC_DI, PVC_PU, PVC_PD,
+	PVC_MOD /* a module's class (pv_mod_class, in pv->obj) */
 };
 
 enum { PV_IDX_NONE, PV_IDX_INT, PV_IDX_ALL, PV_IDX_PV };
@@ -111,7 +112,26 @@ struct rc_pv {
 	const pv_tr *tr;    /* transformations, applied in order, or NULL */
 	int ntr;
 	const char *where;
+	const void *mod;    /* PVC_MOD: its pv_mod_class */
 };
+
+/* Pseudo-variable classes of modules ($T_branch_idx, $T(name), $ulc(...)):
+ * looked up after the core classes.  A module exports one table ended by an
+ * all-zero row and pv.c lists the tables (pv_mod_tables).  prep (may be
+ * NULL) checks the inner name at load (pv->name holds it) and may keep a
+ * selector in pv->sub or anything in pv->slot; -1 refuses it (logged with
+ * pv->where).  get returns as pv_get; set (NULL: read-only) returns 1, or -1
+ * (logged). */
+#define PV_MOD_NAME 1 /* takes an inner name: $T(id_index) */
+#define PV_MOD_IDX 4  /* takes an index */
+typedef struct pv_mod_class {
+	const char *name;
+	int flags;
+	int (*prep)(rc_gen_t *g, rc_pv *pv, const char *where);
+	int (*get)(rc_msg_t *m, rc_ctx_t *c, const rc_pv *pv, rc_val *out);
+	int (*set)(rc_msg_t *m, rc_ctx_t *c, const rc_pv *pv, const rc_val *v);
+} pv_mod_class;
+extern const pv_mod_class tm_pv_classes[], registrar_pv_classes[];
 
 /* Parses one spec at s (which starts with '$'), reading no further than
  * s+len; *used gets the bytes taken.  NULL after logging (with `where`) when
