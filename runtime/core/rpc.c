@@ -13,9 +13,12 @@
 
 /* ---- registry ----------------------------------------------------------------- */
 
+/* Entries are allocated one by one and never move or go away, so a pointer
+ * from rt_rpc_find stays valid while modules register more (tm starting
+ * while the control thread serves, a reload starting a new module). */
 #define RPC_MAX_METHODS 256
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static rt_rpc_method methods[RPC_MAX_METHODS];
+static rt_rpc_method *methods[RPC_MAX_METHODS];
 static int nmethods;
 
 int rt_rpc_register(const char *method, rt_rpc_fn fn, const char *help)
@@ -23,10 +26,10 @@ int rt_rpc_register(const char *method, rt_rpc_fn fn, const char *help)
 	int rc = 0;
 	pthread_mutex_lock(&lock);
 	int i = 0;
-	while (i < nmethods && strcmp(methods[i].name, method) < 0)
+	while (i < nmethods && strcmp(methods[i]->name, method) < 0)
 		i++;
-	if (i < nmethods && !strcmp(methods[i].name, method)) {
-		if (methods[i].fn != fn) {
+	if (i < nmethods && !strcmp(methods[i]->name, method)) {
+		if (methods[i]->fn != fn) {
 			rt_log(RT_L_ERR, "rpc: method %s registered twice", method);
 			rc = -1;
 		}
@@ -34,33 +37,47 @@ int rt_rpc_register(const char *method, rt_rpc_fn fn, const char *help)
 		rt_log(RT_L_ERR, "rpc: too many methods, %s not registered", method);
 		rc = -1;
 	} else {
-		memmove(&methods[i + 1], &methods[i], (size_t)(nmethods - i) * sizeof methods[0]);
-		methods[i] = (rt_rpc_method){ method, help ? help : "", fn };
-		nmethods++;
+		rt_rpc_method *m = malloc(sizeof *m);
+		if (!m) {
+			rt_log(RT_L_ERR, "rpc: out of memory registering %s", method);
+			rc = -1;
+		} else {
+			*m = (rt_rpc_method){ method, help ? help : "", fn };
+			memmove(&methods[i + 1], &methods[i], (size_t)(nmethods - i) * sizeof methods[0]);
+			methods[i] = m;
+			nmethods++;
+		}
 	}
 	pthread_mutex_unlock(&lock);
 	return rc;
 }
 
-/* Methods are registered at start-up, before any transport reads them. */
 const rt_rpc_method *rt_rpc_at(int i)
 {
-	return i >= 0 && i < nmethods ? &methods[i] : NULL;
+	pthread_mutex_lock(&lock);
+	const rt_rpc_method *m = i >= 0 && i < nmethods ? methods[i] : NULL;
+	pthread_mutex_unlock(&lock);
+	return m;
 }
 
 const rt_rpc_method *rt_rpc_find(const char *name)
 {
+	const rt_rpc_method *m = NULL;
+	pthread_mutex_lock(&lock);
 	int lo = 0, hi = nmethods - 1;
 	while (lo <= hi) {
-		int mid = (lo + hi) / 2, c = strcmp(methods[mid].name, name);
-		if (!c)
-			return &methods[mid];
+		int mid = (lo + hi) / 2, c = strcmp(methods[mid]->name, name);
+		if (!c) {
+			m = methods[mid];
+			break;
+		}
 		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid - 1;
 	}
-	return NULL;
+	pthread_mutex_unlock(&lock);
+	return m;
 }
 
 /* ---- parameters --------------------------------------------------------------- */
@@ -221,14 +238,21 @@ void rpc_int(rt_rpc_out *o, const char *key, long long v)
 	put(o, b, (size_t)snprintf(b, sizeof b, "%lld", v));
 }
 
+/* As Kamailio prints numbers (its JSON writer is cJSON's): integral values
+ * as integers, others with six decimals ("Q":0.700000), very small or large
+ * ones in exponent form. */
 void rpc_double(rt_rpc_out *o, const char *key, double v)
 {
-	char b[40];
+	char b[80];
 	lead(o, key);
-	if (isfinite(v))
-		put(o, b, (size_t)snprintf(b, sizeof b, "%.17g", v));
-	else
+	if (!isfinite(v))
 		put(o, "null", 4);
+	else if (v == floor(v) && fabs(v) < 1.0e60)
+		put(o, b, (size_t)snprintf(b, sizeof b, "%.0f", v));
+	else if (fabs(v) < 1.0e-6 || fabs(v) > 1.0e9)
+		put(o, b, (size_t)snprintf(b, sizeof b, "%e", v));
+	else
+		put(o, b, (size_t)snprintf(b, sizeof b, "%f", v));
 }
 
 void rpc_bool(rt_rpc_out *o, const char *key, int v)
@@ -262,23 +286,46 @@ void rpc_strf(rt_rpc_out *o, const char *key, const char *fmt, ...)
 	rpc_str(o, key, b, n < 0 ? 0 : n >= (int)sizeof b ? (int)sizeof b - 1 : n);
 }
 
-void rpc_fail(rt_rpc_out *o, int code, const char *fmt, ...)
+/* The message may be long (a reload's diagnostics): no limit but memory. */
+static void fail_v(rt_rpc_out *o, int code, const char *data, const char *fmt, va_list ap)
 {
-	char msg[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
 	if (o->failed)
 		return;
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	/* the error object is built with the same writer, then kept aside */
 	rt_rpc_out e = { 0 };
 	rpc_obj_open(&e, NULL);
 	rpc_int(&e, "code", code);
-	rpc_str(&e, "message", msg, -1);
+	rpc_str(&e, "message", msg ? msg : "(out of memory)", -1);
+	free(msg);
+	if (data)
+		rpc_str(&e, "data", data, -1);
 	rpc_obj_close(&e);
 	o->failed = 1;
 	o->err = e.buf;
+	if (e.oom) { /* rt_rpc_call answers "out of memory" instead */
+		free(e.buf);
+		o->err = NULL;
+		o->oom = 1;
+	}
+}
+
+void rpc_fail(rt_rpc_out *o, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fail_v(o, code, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void rpc_fail_data(rt_rpc_out *o, int code, const char *data, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fail_v(o, code, data, fmt, ap);
+	va_end(ap);
 }
 
 char *rt_rpc_call(const char *method, const rt_rpc_in *in, int *is_error)

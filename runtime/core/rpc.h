@@ -67,6 +67,10 @@ void rpc_strf(rt_rpc_out *o, const char *key, const char *fmt, ...)
  * -32099 server errors, or Kamailio's 500-style codes); the handler then
  * returns -1.  What it wrote before is discarded. */
 void rpc_fail(rt_rpc_out *o, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The same with the error's "data" member: a string (any length, several
+ * lines allowed: diagnostics), which `routec ctl` prints as text. */
+void rpc_fail_data(rt_rpc_out *o, int code, const char *data, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 typedef int (*rt_rpc_fn)(const rt_rpc_in *in, rt_rpc_out *o);
 
@@ -82,6 +86,19 @@ typedef struct rt_rpc_method {
 /* The registered methods in name order; NULL past the end. */
 const rt_rpc_method *rt_rpc_at(int i);
 const rt_rpc_method *rt_rpc_find(const char *name);
+
+/* Register the core methods (core.*, system.*, stats.*, sl.stats) and the
+ * core, sl and memory statistics; the control transports call it when they
+ * start, tests may call it directly.  Idempotent. */
+void rt_rpc_core_init(void);
+
+/* ---- threads, for core.ps / core.psx ------------------------------------------ */
+
+/* A thread says what it is ("udp receiver child=0 sock=127.0.0.1:5060"),
+ * printf-style, when it starts and goes away with rt_proc_unregister before
+ * it ends; core.psx lists them with their thread ids. */
+void rt_proc_register(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void rt_proc_unregister(void);
 
 /* Run one method: the result's JSON text (malloc'd, *is_error 0), or the
  * error object's JSON text {"code":..,"message":..} (*is_error 1).

@@ -13,6 +13,8 @@
 #include <stdatomic.h>
 
 #define RT_STAT_NO_RESET 1 /* stats.reset_statistics leaves it alone (gauges) */
+#define RT_STAT_BASELINE 2 /* computed counter: a reset remembers the value (in v)
+                              and later reads subtract it */
 
 typedef struct rt_stat {
 	const char *group, *name;
@@ -27,6 +29,23 @@ typedef struct rt_stat {
 rt_stat *rt_stat_new(const char *group, const char *name, int flags);
 /* A computed value: read(arg) is called on every query (any thread). */
 rt_stat *rt_stat_fn(const char *group, const char *name, long long (*read)(void *), void *arg);
+/* A computed counter (a sum kept elsewhere, e.g. per worker thread): read
+ * like rt_stat_fn, but stats.reset_statistics zeroes it as it does a
+ * counter, by remembering the value at the reset. */
+rt_stat *rt_stat_counter_fn(const char *group, const char *name, long long (*read)(void *),
+                            void *arg);
+
+/* Counters bumped on a hot path by many threads (sl's reply counters): each
+ * thread counts in a block of its own with relaxed loads and stores (no
+ * locked instruction, no cache line shared between workers) and a query
+ * sums the blocks.  names are the group's statistics (static strings) in
+ * the order of the indexes rt_stat_mt_add takes; flags RT_STAT_NO_RESET or
+ * 0.  Registering a group again returns the same table.  NULL when out of
+ * memory or past 16 tables (logged). */
+typedef struct rt_stat_mt rt_stat_mt;
+rt_stat_mt *rt_stat_mt_new(const char *group, const char *const *names, int n, int flags);
+void rt_stat_mt_add(rt_stat_mt *t, int i, long long n); /* t NULL: nothing */
+#define rt_stat_mt_inc(t, i) rt_stat_mt_add((t), (i), 1)
 
 static inline void rt_stat_add(rt_stat *s, long long n)
 {
