@@ -134,6 +134,8 @@ typedef struct ast_arena ast_arena;
 typedef struct ast_script {
 	ast_node *root;      /* AST_SCRIPT */
 	ast_arena *arena;
+	const char **files;  /* every file read, the main one first (in the arena) */
+	int nfiles;
 } ast_script;
 
 ast_arena *ast_arena_new(void);

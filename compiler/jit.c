@@ -5,12 +5,20 @@
  * used here.  The generated code includes nothing: the text of routec.h is
  * compiled in front of it, and every function it may call (the rc_ ABI and
  * the modules' functions) is handed over with tcc_add_symbol, so the code
- * links against this very process. */
+ * links against this very process.
+ *
+ * The code is relocated into a mapping of its own and the TCCState is freed
+ * at once: a generation then costs only its code, and freeing it unmaps
+ * everything (relocated into malloc'd memory, as TCC_RELOCATE_AUTO does,
+ * tcc makes heap pages executable, and a thousand reloads leave the heap
+ * cut into pieces that never go back to the system). */
 #include "jit.h"
 
 #include <libtcc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/fn.h"
 
@@ -78,25 +86,38 @@ int jit_compile(const char *src, diag_ctx *d, jit_unit *out)
 	memcpy(all + hl, src, sl + 1);
 	int rc = tcc_compile_string(s, all);
 	free(all);
-	if (rc < 0 || tcc_relocate(s, TCC_RELOCATE_AUTO) < 0) {
+	int size = rc < 0 ? -1 : tcc_relocate(s, NULL);
+	void *mem = MAP_FAILED;
+	size_t len = 0;
+	if (size > 0) {
+		long pg = sysconf(_SC_PAGESIZE);
+		len = ((size_t)size + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
+		mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	}
+	if (mem == MAP_FAILED || tcc_relocate(s, mem) < 0) {
 		if (!e.reported)
-			on_error(&e, "tcc failed without a message");
+			on_error(&e, mem == MAP_FAILED && size > 0 ? "no memory for the code"
+			                                           : "tcc failed without a message");
+		if (mem != MAP_FAILED)
+			munmap(mem, len);
 		tcc_delete(s);
 		return -1;
 	}
 	out->def = tcc_get_symbol(s, "rc_script");
+	tcc_delete(s); /* the code and data are in mem now */
 	if (!out->def) {
 		on_error(&e, "no rc_script symbol");
-		tcc_delete(s);
+		munmap(mem, len);
 		return -1;
 	}
-	out->state = s;
+	out->code = mem;
+	out->size = len;
 	return 0;
 }
 
 void jit_free(jit_unit *u)
 {
-	if (u->state)
-		tcc_delete(u->state);
+	if (u->code)
+		munmap(u->code, u->size);
 	memset(u, 0, sizeof *u);
 }

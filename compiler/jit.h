@@ -6,8 +6,9 @@
 #include "routec.h"
 
 typedef struct jit_unit {
-	void *state;              /* the TCCState: the code lives as long as it does */
-	const rc_script_def *def; /* the script's rc_script */
+	void *code;               /* the relocated code and data: a mapping of its own */
+	size_t size;              /* its length */
+	const rc_script_def *def; /* the script's rc_script, inside code */
 } jit_unit;
 
 /* Compile and link `src` (cg output without the #include); 0 or -1 after

@@ -103,6 +103,33 @@ static const char *const renamed[][2] = {
 	{ "mi_datagram", "the MI interface is gone: use jsonrpcs (or ctl) for RPC" },
 };
 
+/* The core's own events: Kamailio 5.6's, and routec's core:reload (run once
+ * after each successful reload, on the new script).  Kamailio accepts any
+ * event name and never runs an unknown one, so a typo in a core event is
+ * dead code nobody notices: warn about it.  Module events are not listed. */
+static const char *const core_events[] = {
+	"core:reload", "core:worker-one-init", "core:msg-received", "core:pre-routing",
+	"core:receive-parse-error",
+};
+
+static void check_event_name(sema_ctx *s, const ast_node *n)
+{
+	if (strncmp(n->str, "core:", 5))
+		return;
+	for (size_t i = 0; i < sizeof core_events / sizeof core_events[0]; i++)
+		if (!strcmp(n->str, core_events[i]))
+			return;
+	ast_span at = n->span;
+	at.end = at.beg;
+	diag *dg = diag_report(s->d, DIAG_WARNING, "event-name", at,
+	                       "event_route[%s] is never run: the core has no such event", n->str);
+	if (dg)
+		diag_note_add(dg, (ast_span){ 0 },
+		              "core events: core:reload (routec, after a reload), "
+		              "core:worker-one-init, core:msg-received, core:pre-routing, "
+		              "core:receive-parse-error");
+}
+
 static void collect(sema_ctx *s)
 {
 	const ast_list *top = &s->root->kids;
@@ -126,6 +153,8 @@ static void collect(sema_ctx *s)
 		}
 		if (n->kind != AST_ROUTE || sema_find_route(s, n->op, n->str))
 			continue; /* duplicates were reported by the parser */
+		if (n->op == RT_KIND_EVENT)
+			check_event_name(s, n);
 		sema_route *r = &s->routes[s->nroutes++];
 		r->node = n;
 		r->kind = n->op;

@@ -1154,6 +1154,11 @@ static int run(parse_ctx *ctx, ast_script *out)
 	check_values(ctx);
 	out->root = ctx->root;
 	out->arena = ctx->arena;
+	/* the files read, for `routec run --watch` (the names live in the arena) */
+	out->nfiles = pp_file_count(ctx->pp);
+	out->files = ast_alloc(ctx->arena, (size_t)(out->nfiles + 1) * sizeof *out->files);
+	for (int i = 0; i < out->nfiles; i++)
+		out->files[i] = pp_file_name(ctx->pp, i);
 	pp_free(ctx->pp);
 	return ctx->diags->errors > errors_before ? -1 : 0;
 }
@@ -1178,6 +1183,8 @@ int parse_file(const char *path, const parse_opts *o, ast_script *out, diag_ctx 
 		pp_free(ctx.pp);
 		out->root = NULL;
 		out->arena = ctx.arena;
+		out->files = NULL;
+		out->nfiles = 0;
 		return -1;
 	}
 	return run(&ctx, out);
