@@ -226,23 +226,17 @@ static const char *sendbuf(rc_msg_t *m, int *cap)
 	return m->worker ? m->worker->sendbuf : NULL;
 }
 
-int rt_forward_request(rc_msg_t *m, const struct sockaddr_storage *to, socklen_t tolen)
+int rt_build_request(rc_msg_t *m, const sip_lumps *lumps, const rt_sock *s,
+                     const struct sockaddr_storage *to, const char *branch, char *out, int cap)
 {
-	rt_worker *w = m->worker;
 	const sip_via *v;
-	const rt_sock *s = rt_sock_for(to->ss_family, m->force_send ? m->force_send : m->rcv);
-	if (!s) {
-		rt_log(RT_L_ERR, "forward: no %s socket to send from",
-		       to->ss_family == AF_INET6 ? "IPv6" : "IPv4");
-		goto fail;
-	}
 	if (!m->sip.is_request || sip_get_via(&m->sip, 0, &v) < 0) {
 		rt_log(RT_L_ERR, "forward: not a request with a Via");
-		goto fail;
+		return -1;
 	}
 	/* Our additions go into a copy of the script's lumps: the message can
 	 * be forwarded again (another destination) from the same edits. */
-	sip_lumps l = m->lumps;
+	sip_lumps l = *lumps;
 	const char *vend = v->value.s + v->value.len;
 	char rcvd[80], rport[16];
 	int n;
@@ -268,25 +262,44 @@ int rt_forward_request(rc_msg_t *m, const struct sockaddr_storage *to, socklen_t
 	if (m->new_ruri.s)
 		sip_lump_set_ruri(&l, m->new_ruri.s, m->new_ruri.len);
 
-	char host[RT_HOST_MAX + 2], br[17], via[RT_HOST_MAX + 96];
+	char host[RT_HOST_MAX + 2], br[32], via[RT_HOST_MAX + 160];
 	int port;
 	rt_sock_via_host(s, host, sizeof host, &port);
-	fwd_branch(m, v, ruri, to, br);
-	n = snprintf(via, sizeof via, "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bKrc%s%s\r\n", host, port, br,
+	if (!branch) {
+		memcpy(br, "z9hG4bKrc", 9);
+		fwd_branch(m, v, ruri, to, br + 9);
+		branch = br;
+	}
+	n = snprintf(via, sizeof via, "Via: SIP/2.0/UDP %s:%d;branch=%s%s\r\n", host, port, branch,
 	             (m->mflags & RT_MF_ADD_LOCAL_RPORT) ? ";rport" : "");
+	if (n >= (int)sizeof via) {
+		rt_log(RT_L_ERR, "forward: our Via does not fit");
+		return -1;
+	}
 	sip_lump_add_via(&l, via, n);
+	n = sip_lump_apply(&m->sip, &l, out, (size_t)cap);
+	if (n < 0)
+		rt_log(RT_L_ERR, "forward: cannot build the request: %s", sip_strerror(n));
+	return n;
+}
 
-	int cap;
+int rt_forward_request(rc_msg_t *m, const struct sockaddr_storage *to, socklen_t tolen)
+{
+	rt_worker *w = m->worker;
+	const rt_sock *s = rt_sock_for(to->ss_family, m->force_send ? m->force_send : m->rcv);
+	if (!s) {
+		rt_log(RT_L_ERR, "forward: no %s socket to send from",
+		       to->ss_family == AF_INET6 ? "IPv6" : "IPv4");
+		goto fail;
+	}
+	int cap, n;
 	char *out = (char *)sendbuf(m, &cap);
 	if (!out) {
 		rt_log(RT_L_ERR, "forward: called outside a worker");
 		goto fail;
 	}
-	n = sip_lump_apply(&m->sip, &l, out, (size_t)cap);
-	if (n < 0) {
-		rt_log(RT_L_ERR, "forward: cannot build the request: %s", sip_strerror(n));
+	if ((n = rt_build_request(m, &m->lumps, s, to, NULL, out, cap)) < 0)
 		goto fail;
-	}
 	if (rt_send(m, s, (const struct sockaddr *)to, tolen, out, n) < 0)
 		goto fail;
 	m->forwarded = 1;
@@ -299,7 +312,7 @@ fail:
 
 /* The next hop of forward(): $du if set, else the Request-URI; its maddr,
  * else its host; its port, else 5060. */
-static int uri_dest(rc_msg_t *m, int force_udp, struct sockaddr_storage *to, socklen_t *tolen)
+int rt_uri_dest(rc_msg_t *m, int force_udp, struct sockaddr_storage *to, socklen_t *tolen)
 {
 	rc_str u = m->dst_uri.s ? m->dst_uri : rt_msg_ruri(m);
 	sip_uri pu;
@@ -331,7 +344,7 @@ static int fwd_common(rc_msg_t *m, rc_arg *argv, int argc, int force_udp)
 		return -1;
 	}
 	if (argc == 0) {
-		if (uri_dest(m, force_udp, &to, &tolen) < 0)
+		if (rt_uri_dest(m, force_udp, &to, &tolen) < 0)
 			goto fail;
 	} else if (argv[0].p) {
 		const fwd_dest *d = argv[0].p;

@@ -38,6 +38,18 @@ int core_forward_unsupported_prep(rc_gen_t *g, rc_arg *argv, int argc, const cha
 /* Forward request m to a resolved address (from: NULL picks a socket).
  * 1 when sent, -1 on error (logged, counted). */
 int rt_forward_request(rc_msg_t *m, const struct sockaddr_storage *to, socklen_t tolen);
+/* Build request m as it leaves socket s for `to`, without sending it (tm
+ * keeps each branch's bytes for retransmissions): the edits in `lumps`
+ * (m->lumps or the caller's copy), ;received/;rport on the sender's Via,
+ * the new R-URI, and our Via with `branch` as its branch parameter (NULL:
+ * the stateless branch derived from the request, as rt_forward_request
+ * uses).  Returns the length written to out, or -1 (logged). */
+int rt_build_request(rc_msg_t *m, const sip_lumps *lumps, const rt_sock *s,
+                     const struct sockaddr_storage *to, const char *branch, char *out, int cap);
+/* The next hop of m as forward() computes it: $du if set, else the R-URI;
+ * its maddr, else its host; its port, else 5060.  force_udp: whatever its
+ * transport says.  0, or -1 (logged). */
+int rt_uri_dest(rc_msg_t *m, int force_udp, struct sockaddr_storage *to, socklen_t *tolen);
 /* Relay reply m statelessly: drop our top Via, send to the next Via.
  * 1 sent, 0 dropped (not ours / nowhere to go: logged at debug), -1 error. */
 int rt_forward_reply(rc_msg_t *m);

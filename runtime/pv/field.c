@@ -49,11 +49,6 @@ static int field_text(rc_msg_t *m, int field, rc_str *out)
 			out->len = cs->method.len;
 			return 0;
 		}
-	case PV_F_URI:
-		if (!m->sip.is_request)
-			return -1;
-		*out = pv_ruri(m);
-		return 0;
 	case PV_F_FROM_URI:
 	case PV_F_TO_URI:
 		if ((field == PV_F_FROM_URI ? sip_get_from(&m->sip, &a) : sip_get_to(&m->sip, &a)) < 0)
@@ -61,6 +56,14 @@ static int field_text(rc_msg_t *m, int field, rc_str *out)
 		out->s = a->uri.s;
 		out->len = a->uri.len;
 		return 0;
+	case PV_F_URI:
+		if (m->sip.is_request) {
+			*out = pv_ruri(m);
+			return 0;
+		}
+		/* on a reply Kamailio's uri (and its alias status) reads the
+		   status code, the first line's field at the same place */
+		/* fall through */
 	case PV_F_STATUS:
 		if (m->sip.is_request)
 			return -1;

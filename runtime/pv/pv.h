@@ -174,6 +174,10 @@ int pv_shv_set(void *shv, const rc_val *v);
 int pv_avp_get(rc_msg_t *m, rc_str name, int iname, int ikind, int idx, rc_val *out);
 int pv_avp_set(rc_msg_t *m, rc_str name, int iname, int ikind, const rc_val *v);
 int pv_avp_count(rc_msg_t *m, rc_str name, int iname);
+/* Every $avp of m, oldest first (tm carries them with its transaction and
+ * sets them again, in that order, on the messages of its routes). */
+void pv_avp_each(rc_msg_t *m, void (*cb)(rc_str name, int iname, const rc_val *v, void *arg),
+                 void *arg);
 int pv_xavp_get(rc_msg_t *m, const pv_xname *xn, rc_val *out);
 int pv_xavp_set(rc_msg_t *m, const pv_xname *xn, const rc_val *v);
 

@@ -333,6 +333,20 @@ int pv_avp_get(rc_msg_t *m, rc_str name, int iname, int ikind, int idx, rc_val *
 	return 0;
 }
 
+static void avp_each(const struct pv_avp *a, void (*cb)(rc_str, int, const rc_val *, void *), void *arg)
+{
+	if (!a)
+		return;
+	avp_each(a->next, cb, arg); /* the list is newest first: oldest first out */
+	cb(a->name, a->iname, &a->v, arg);
+}
+
+void pv_avp_each(rc_msg_t *m, void (*cb)(rc_str name, int iname, const rc_val *v, void *arg),
+                 void *arg)
+{
+	avp_each(m->pv_avps, cb, arg);
+}
+
 int pv_avp_set(rc_msg_t *m, rc_str name, int iname, int ikind, const rc_val *v)
 {
 	struct pv_avp **pp = &m->pv_avps;
