@@ -1,5 +1,8 @@
 /* net.c: the UDP socket, clocks, loss simulation, printing and recording.
  *
+ * Two kinds of loss: drop N% (random with a fixed seed, both directions) and
+ * lose_in (the next N datagrams received, for a loss at a chosen point).
+ *
  * Every wait takes an absolute deadline on the monotonic clock, so no loop
  * here can block longer than its caller allowed.  Addresses must be on the
  * loopback network: this is a test tool, never a traffic source elsewhere. */
@@ -214,6 +217,14 @@ int ua_recv(ua_t *ua, char *buf, size_t cap, int64_t deadline, struct sockaddr_i
 			print_msg(stderr, buf, (size_t)n, 0);
 			fflush(stdout);
 			return -1;
+		}
+		if (ua->lose_in > 0) {
+			/* a loss on purpose (`lose N`, --lose-first N), always printed:
+			 * a test greps "[lost]" to know the datagram did arrive */
+			ua->lose_in--;
+			ua_print_line("<<< [lost] ", buf, (size_t)n, NULL);
+			fflush(stdout);
+			continue;
 		}
 		if (dropped(ua)) {
 			if (!ua->quiet)

@@ -18,6 +18,10 @@
  *   wait MS              keep receiving, ACKing and retransmitting for MS
  *   drop N%              lose N% of the datagrams sent and received from here on
  *                        (fixed seed: --seed, default 1; every run loses the same)
+ *   lose N               lose the next N datagrams received (a loss at a chosen
+ *                        point: the other side must retransmit)
+ *   resend               send the last request again, the same bytes (a
+ *                        retransmission by hand: the other side must absorb it)
  *   timeout MS           how long each later expect waits (default --timeout, 5000)
  *   retransmit on|off    RFC 3261 timers A/E for requests sent later (default on)
  *
@@ -26,7 +30,8 @@
  * for ACK and CANCEL), ${to_tag} (the dialog's, once a 2xx arrived),
  * ${local_ip} ${local_port} ${remote_ip} ${remote_port}.  The transaction layer
  * ACKs a non-2xx final to INVITE itself and answers retransmissions: a resent
- * 2xx gets the ACK again, a resent request the same reply.
+ * 2xx gets the ACK again, a resent request the same reply.  A response whose
+ * branch matches no request sent is ignored.
  *
  * The whole file is parsed before anything is sent: a syntax error exits 2
  * with FILE:LINE.  A failed statement prints FILE:LINE: error: ... and exits 1. */
@@ -38,7 +43,8 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { S_SET, S_SEND, S_EXPECT, S_EXPECT_REQ, S_REPLY, S_WAIT, S_DROP, S_TIMEOUT, S_RETRANSMIT };
+enum { S_SET, S_SEND, S_EXPECT, S_EXPECT_REQ, S_REPLY, S_WAIT, S_DROP, S_TIMEOUT, S_RETRANSMIT,
+       S_LOSE, S_RESEND };
 
 typedef struct {
 	int kind, line;
@@ -67,6 +73,7 @@ typedef struct {
 	ua_ctxn_t ct[NCT];
 	int ctnext;
 	ua_ctxn_t *inv;        /* the last INVITE's transaction */
+	ua_ctxn_t *last;       /* the last request's transaction (resend) */
 	ua_msg_t *dlg;         /* the first 2xx to it: the dialog */
 	char *ack;             /* the ACK sent for that 2xx */
 	size_t acklen;
@@ -201,6 +208,18 @@ static int parse_line(const char *file, int line, char *s, stmt_t *st)
 			BAD("usage: drop N% (0-100)");
 		return 0;
 	}
+	if (strcmp(w[0], "lose") == 0) {
+		st->kind = S_LOSE;
+		if (!w[1] || w[2] || ua_intarg(w[1], 0, 1000000, &st->n) < 0)
+			BAD("usage: lose N (datagrams)");
+		return 0;
+	}
+	if (strcmp(w[0], "resend") == 0) {
+		st->kind = S_RESEND;
+		if (w[1])
+			BAD("usage: resend (no argument)");
+		return 0;
+	}
 	if (strcmp(w[0], "retransmit") == 0) {
 		st->kind = S_RETRANSMIT;
 		if (!w[1] || (strcmp(w[1], "on") && strcmp(w[1], "off")))
@@ -209,7 +228,7 @@ static int parse_line(const char *file, int line, char *s, stmt_t *st)
 		return 0;
 	}
 	fprintf(stderr, "%s:%d: error: unknown statement '%s' (set send expect reply wait drop "
-		"timeout retransmit)\n", file, line, w[0]);
+		"timeout retransmit lose resend)\n", file, line, w[0]);
 	return -1;
 #undef BAD
 }
@@ -317,6 +336,13 @@ static void input(sc_t *s, const ua_msg_t *m, const struct sockaddr_in *src)
 				return;
 			break;
 		}
+		if (i == NCT) {
+			/* not ours (a late retransmission for an earlier user of this
+			 * port, say): an expect must not take it */
+			if (!s->ua.quiet)
+				printf("--- response matches no request sent: ignored\n");
+			return;
+		}
 		q_push(s, m, src);
 		return;
 	}
@@ -392,6 +418,7 @@ static int start(sc_t *s, const char *buf, size_t len)
 		s->cseq = m.cseq;
 	if (ua_ctxn_start(&s->ua, t, buf, len, &s->to, s->retransmit, (int)s->t1) < 0)
 		return -1;
+	s->last = t;
 	if (t->invite) {
 		s->inv = t;
 		free(s->dlg);
@@ -591,6 +618,13 @@ static int run(sc_t *s, const stmt_t *st)
 	case S_RETRANSMIT:
 		s->retransmit = (int)st->n;
 		return 0;
+	case S_LOSE:
+		s->ua.lose_in = st->n;
+		return 0;
+	case S_RESEND:
+		if (!s->last || !s->last->req)
+			return fail(s, "resend: no request sent yet");
+		return ua_send(&s->ua, s->last->req->buf, s->last->req->len, &s->to, "resent");
 	}
 	return -1;
 }
@@ -623,6 +657,7 @@ int ua_scenario_main(int argc, char **argv)
 		else if (strcmp(a, "--set") == 0) ok = ua_var_arg(&pre, v) == 0;
 		else if (strcmp(a, "--timeout") == 0) ok = ua_intarg(v, 1, 3600000, &s.timeout) == 0;
 		else if (strcmp(a, "--t1") == 0) ok = ua_intarg(v, 1, 60000, &s.t1) == 0;
+		else if (strcmp(a, "--t2") == 0) ok = ua_intarg(v, 1, 60000, &s.ua.t2) == 0;
 		else if (strcmp(a, "--seed") == 0) ok = ua_intarg(v, 1, 2147483647, &seed) == 0;
 		else ok = 0;
 		if (!ok) {
@@ -632,7 +667,7 @@ int ua_scenario_main(int argc, char **argv)
 	}
 	if (!s.file || !to) {
 		fprintf(stderr, "usage: sipua scenario FILE --to IP:PORT [--bind IP:PORT] [--set KEY=VALUE]...\n"
-			"  [--timeout MS] [--t1 MS] [--seed N] [--print-full] [--quiet] [--record FILE]\n");
+			"  [--timeout MS] [--t1 MS] [--t2 MS] [--seed N] [--print-full] [--quiet] [--record FILE]\n");
 		goto out;
 	}
 	if (!(st = parse_file(s.file, &n)))

@@ -182,6 +182,44 @@ want cancel-before-180 && scen cancel-before-180 --count 1 --trying --ring 3000 
 want lossy && scen lossy --count 2 --linger 4000 --timeout 20000 -- \
 	"$EX/lossy-call.scn" --to "127.0.0.1:$P1" --seed 1
 
+if want resend-lose; then
+	# The INVITE twice (the uas answers the copy with its 200 again); the
+	# first 200 lost on purpose, the second one taken.
+	printf 'retransmit off\nsend INVITE %s\nresend\nlose 1\nexpect 200\nsend ACK\n' \
+		"$(pwd)/$EX/invite.sip" >"$T/rl.scn"
+	uas_start "$P1" --count 1 --timeout 5000
+	"$UA" scenario "$T/rl.scn" --to "127.0.0.1:$P1" >"$T/out" 2>&1
+	rc=$?
+	uas_end
+	urc=$?
+	if [ $rc -eq 0 ] && [ $urc -eq 0 ] && grep -q '^>>> INVITE .*\[resent\]' "$T/out" \
+	   && grep -q '^<<< \[lost\] SIP/2.0 200' "$T/out" && grep -q '^>>> SIP/2.0 200 OK  \[again\]' "$T/uas"; then
+		ok resend-lose
+	else
+		ko resend-lose "scenario $rc, uas $urc" "$T/out" "$T/uas"
+	fi
+fi
+
+if want uas-misbehave; then
+	# --lose-first: the first OPTIONS lost, its retransmission answered;
+	# --no-answer: recorded, never answered.
+	uas_start "$P1" --count 1 --lose-first 1 --quiet --timeout 5000
+	"$UA" send --to "127.0.0.1:$P1" --msg "$EX/options.sip" --retransmit --expect 200 >"$T/out" 2>&1
+	a=$?
+	uas_end
+	b=$?
+	grep -q '^<<< \[lost\] OPTIONS' "$T/uas" && grep -q 'retransmission 1' "$T/out" || a="$a (no loss seen)"
+	uas_start "$P1" --no-answer --timeout 1000
+	"$UA" send --to "127.0.0.1:$P1" --msg "$EX/options.sip" --expect none --timeout 600 >"$T/out2" 2>&1
+	c=$?
+	uas_end
+	if [ "$a $b $c" = "0 0 0" ] && grep -q '^OPTIONS sip:' "$T/rec"; then
+		ok uas-misbehave
+	else
+		ko uas-misbehave "lose-first: send $a uas $b, no-answer: send $c" "$T/out" "$T/uas" "$T/out2"
+	fi
+fi
+
 if want callee; then
 	# No proxy, so no 100: a caller that expects 180 and 200 only.
 	printf 'send INVITE %s\nexpect 180\nexpect 200\nsend ACK\nsend BYE\nexpect 200 BYE\n' \
@@ -241,12 +279,35 @@ if want loadgen-timeout; then
 	fi
 fi
 
+# REGISTER refreshes: one Call-ID per user, CSeq counting up, the --contact address.
+if want loadgen-register; then
+	uas_start "$P4" --count 4 --timeout 5000
+	"$LG" --to "127.0.0.1:$P4" --method REGISTER --users 2 --count 4 --closed 1 \
+		--contact "127.0.0.1:$P1" --expires 60 >"$T/out" 2>&1
+	uas_end
+	if [ "$(field method "$T/out")" = REGISTER ] && [ "$(field status_2xx "$T/out")" = 4 ] \
+	   && [ "$(grep -c "^Contact: <sip:bench-1@127.0.0.1:$P1>" "$T/rec")" = 2 ] \
+	   && [ "$(grep '^Call-ID: lg-reg-0-' "$T/rec" | sort -u | wc -l)" = 1 ] \
+	   && grep -q '^CSeq: 2 REGISTER' "$T/rec" && grep -q '^Expires: 60' "$T/rec"; then
+		ok loadgen-register
+	else
+		ko loadgen-register "counts or headers" "$T/out" "$T/rec"
+	fi
+fi
+
+# --users: calls to sip:bench-I@TARGET, which the uas counts as its own contact.
+if want loadgen-users; then
+	"$LG" --to "127.0.0.1:$P3" --method INVITE --users 5 --closed 2 --count 10 >"$T/out" 2>&1
+	if [ "$(field calls "$T/out")" = 10 ]; then ok loadgen-users; else ko loadgen-users "counts" "$T/out"; fi
+fi
+
 kill "$BPID"
 wait "$BPID"
 brc=$?
 BPID=
 if want uas-counts; then
-	if [ $brc -eq 0 ] && grep -q '^received: [0-9]' "$T/bu" && [ "$(field malformed "$T/bu")" = 0 ]; then
+	if [ $brc -eq 0 ] && grep -q '^received: [0-9]' "$T/bu" && [ "$(field malformed "$T/bu")" = 0 ] \
+	   && [ "$(field invite_to_contact "$T/bu")" = "$(field invite "$T/bu")" ]; then
 		ok uas-counts
 	else
 		ko uas-counts "exit $brc" "$T/bu" "$T/bu.err"

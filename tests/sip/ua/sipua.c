@@ -21,7 +21,8 @@ static const char usage[] =
 	"         --expect CODES     e.g. 200 or 200,486; 'none' for no response at all\n"
 	"                            (default: any final response)\n"
 	"         --timeout MS       how long to wait (default 5000)\n"
-	"         --retransmit       RFC 3261 timers A/E, T1 doubling (--t1 MS, default 500)\n"
+	"         --retransmit       RFC 3261 timers A/E, T1 doubling (--t1 MS, default 500;\n"
+	"                            --t2 MS caps every interval, timer A's too)\n"
 	"         --linger MS        keep listening after the final response (default 0)\n"
 	"         --no-ack           do not ACK a 2xx to INVITE\n"
 	"         --print-full       print whole messages     --quiet   print nothing\n"
@@ -29,7 +30,7 @@ static const char usage[] =
 	"       sipua uas --bind IP:PORT [--code [METHOD=]CODE]... [--count N]\n"
 	"         [--timeout MS] [--record FILE] [--trying] [--ring MS] [--delay MS] ...\n"
 	"       sipua scenario FILE --to IP:PORT [--bind IP:PORT] [--set KEY=VALUE]...\n"
-	"         [--timeout MS] [--seed N] [--print-full] [--record FILE]\n"
+	"         [--timeout MS] [--t1 MS] [--t2 MS] [--seed N] [--print-full] [--record FILE]\n"
 	"Templates: ${call_id} ${branch} ${from_tag} ${cseq} ${local_ip} ${local_port}\n"
 	"${remote_ip} ${remote_port} and any --set KEY; Content-Length is fixed.\n"
 	"Exit status: 0 success, 1 failure, 2 usage error.\n";
@@ -90,6 +91,7 @@ static int send_options(int argc, char **argv, send_opt_t *o, ua_t *ua, ua_vars_
 		else if (strcmp(a, "--expect") == 0) { if (parse_expect(o, val) < 0) goto bad; }
 		else if (strcmp(a, "--timeout") == 0) { if (ua_intarg(val, 1, 3600000, &o->timeout) < 0) goto bad; }
 		else if (strcmp(a, "--t1") == 0) { if (ua_intarg(val, 1, 60000, &o->t1) < 0) goto bad; }
+		else if (strcmp(a, "--t2") == 0) { if (ua_intarg(val, 1, 60000, &ua->t2) < 0) goto bad; }
 		else if (strcmp(a, "--linger") == 0) { if (ua_intarg(val, 0, 600000, &o->linger) < 0) goto bad; }
 		else goto bad;
 	}

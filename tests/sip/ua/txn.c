@@ -4,7 +4,10 @@
  * timer A (INVITE: T1, doubling, stopped by any provisional response) or timer
  * E (others: T1 doubling up to T2, then T2; T2 from the first provisional on),
  * gives up after 64*T1 (timers B and F), and ACKs a non-2xx final response to
- * an INVITE itself, again on each retransmission of that response.
+ * an INVITE itself, again on each retransmission of that response.  With
+ * --t2 (ua->t2) every interval is capped at that value, timer A's too, as
+ * Kamailio's tm does: over a lossy path a transaction then gets more tries
+ * within 64*T1.
  *
  * CANCEL and the ACK of a non-2xx copy the INVITE's Request-URI, top Via,
  * From, Call-ID and Route (section 9.1, 17.1.1.3).  ACK of a 2xx, BYE and other
@@ -41,7 +44,10 @@ int ua_ctxn_start(ua_t *ua, ua_ctxn_t *t, const char *buf, size_t len,
 	t->invite = strcmp(t->method, "INVITE") == 0;
 	t->retransmit = retransmit;
 	t->t1 = t1;
-	t->t2 = T2 > t1 ? T2 : t1;
+	t->t2 = ua->t2 ? (int)ua->t2 : T2;
+	if (t->t2 < t1)
+		t->t2 = t1;
+	t->cap_a = ua->t2 != 0;
 	t->start = ua_now();
 	t->gap = t1;
 	t->next = retransmit ? t->start + t1 : INT64_MAX;
@@ -154,7 +160,7 @@ void ua_ctxn_timer(ua_t *ua, ua_ctxn_t *t, int64_t now)
 	snprintf(note, sizeof note, "retransmission %d", ++t->nrtx);
 	ua_send(ua, t->req->buf, t->req->len, &t->to, note);
 	if (t->invite)
-		t->gap *= 2;
+		t->gap = t->cap_a && t->gap * 2 > t->t2 ? t->t2 : t->gap * 2;
 	else
 		t->gap = t->state == CT_PROCEEDING || t->gap * 2 > t->t2 ? t->t2 : t->gap * 2;
 	t->next = now + t->gap;

@@ -101,6 +101,9 @@ typedef struct {
 	int record_resp;           /* record responses too (uas records requests only) */
 	unsigned drop_pct;         /* loss simulation, both directions */
 	uint64_t drop_rng;
+	long lose_in;              /* the next lose_in datagrams received are lost */
+	long t2;                   /* --t2: cap of every retransmission interval (timer A
+	                            * too); 0: RFC 3261, A uncapped and E at 4 s */
 	char ip[INET_ADDRSTRLEN];  /* local address as text */
 	char port[8];
 } ua_t;
@@ -129,7 +132,7 @@ typedef struct {
 	struct sockaddr_in to;
 	int invite, retransmit, state, final_code, nrtx;
 	int64_t start, next, gap;  /* retransmission timer */
-	int t1, t2;
+	int t1, t2, cap_a;         /* cap_a: timer A capped at t2 too (--t2) */
 	char *ack;                 /* ACK of a non-2xx final, resent on its retransmissions */
 	size_t acklen;
 	int seen[8], nseen;        /* response codes seen, to tell retransmissions */

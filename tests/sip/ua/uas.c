@@ -2,7 +2,8 @@
  *
  * Answers every request: INVITE with an optional 100 (--trying), an optional
  * 180 after --ring MS, then the final code after --delay MS; a 2xx to INVITE is
- * retransmitted (T1 doubling up to T2) until its ACK arrives or 64*T1 passes.
+ * retransmitted (T1 doubling up to T2, 4 s or --t2) until its ACK arrives or
+ * 64*T1 passes.
  * CANCEL of a pending INVITE gets 200 and the INVITE 487; ACK is absorbed; BYE
  * gets 200; anything else gets --code.  A retransmitted request gets the last
  * response again.  Each request received is written whole to --record FILE,
@@ -12,7 +13,12 @@
  * INVITE answered with a non-2xx, or its 2xx ACKed; ACK and CANCEL do not
  * count), after --linger MS (default 200) to absorb late ACKs.  Without it,
  * run until --timeout (default 30000 ms) and exit 0.  Exit 1 on a malformed
- * message, an unACKed 2xx, or a --count not reached in time. */
+ * message, an unACKed 2xx, or a --count not reached in time.
+ *
+ * For a proxy's tests, a far end that misbehaves: --no-answer records every
+ * request and answers none (a dead branch), --lose-first N loses the first N
+ * datagrams received (the sender must retransmit), --drop N% loses that share
+ * of the datagrams both ways (fixed seed, --seed). */
 #include "ua.h"
 
 #include <stdlib.h>
@@ -35,8 +41,8 @@ typedef struct {
 	ua_t ua;
 	stx_t tx[NTX];
 	char cmethod[16][32];
-	int ccode[16], ncode, defcode, trying, via_reply, failed;
-	long count, timeout, ring, delay, linger, t1, done;
+	int ccode[16], ncode, defcode, trying, via_reply, failed, mute;
+	long count, timeout, ring, delay, linger, t1, t2, done;
 	int64_t end;
 	char contact[64];
 } uas_t;
@@ -211,6 +217,8 @@ static void request(uas_t *u, const ua_msg_t *m, const struct sockaddr_in *src)
 	struct sockaddr_in dst = *src;
 	stx_t *t;
 
+	if (u->mute)
+		return;   /* --no-answer: recorded by ua_recv, nothing else */
 	ua_branch(m, branch, sizeof branch);
 	if (u->via_reply)
 		via_dst(m, &dst);
@@ -289,7 +297,7 @@ static int64_t timers(uas_t *u, int64_t now)
 				done(u, t);
 			} else {
 				ua_send(&u->ua, t->last, t->lastlen, &t->dst, "retransmission");
-				t->rtx_gap = t->rtx_gap * 2 > 4000 ? 4000 : t->rtx_gap * 2;
+				t->rtx_gap = t->rtx_gap * 2 > u->t2 ? u->t2 : t->rtx_gap * 2;
 				t->rtx_at = now + t->rtx_gap;
 			}
 		}
@@ -300,8 +308,22 @@ static int64_t timers(uas_t *u, int64_t now)
 	return next;
 }
 
+/* "N%" -> N (0-100) */
+static int pct_arg(const char *s, long *out)
+{
+	size_t l = strlen(s);
+	char n[8];
+
+	if (l < 2 || l > sizeof n || s[l - 1] != '%')
+		return -1;
+	memcpy(n, s, l - 1);
+	n[l - 1] = 0;
+	return ua_intarg(n, 0, 100, out);
+}
+
 static int options(int argc, char **argv, uas_t *u, const char **bind, const char **record)
 {
+	long pct = 0, seed = 1;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -310,6 +332,7 @@ static int options(int argc, char **argv, uas_t *u, const char **bind, const cha
 
 		if (strcmp(a, "--trying") == 0) { u->trying = 1; continue; }
 		if (strcmp(a, "--reply-to-via") == 0) { u->via_reply = 1; continue; }
+		if (strcmp(a, "--no-answer") == 0) { u->mute = 1; continue; }
 		if (strcmp(a, "--print-full") == 0) { u->ua.print_full = 1; continue; }
 		if (strcmp(a, "--quiet") == 0) { u->ua.quiet = 1; continue; }
 		if (strcmp(a, "--record-raw") == 0) { u->ua.record_raw = 1; continue; }
@@ -324,12 +347,22 @@ static int options(int argc, char **argv, uas_t *u, const char **bind, const cha
 		else if (strcmp(a, "--delay") == 0) ok = ua_intarg(v, 0, 600000, &u->delay) == 0;
 		else if (strcmp(a, "--linger") == 0) ok = ua_intarg(v, 0, 600000, &u->linger) == 0;
 		else if (strcmp(a, "--t1") == 0) ok = ua_intarg(v, 1, 60000, &u->t1) == 0;
-		else ok = 0;
+		else if (strcmp(a, "--t2") == 0) ok = ua_intarg(v, 1, 60000, &u->t2) == 0;
+		else if (strcmp(a, "--lose-first") == 0) ok = ua_intarg(v, 0, 1000000, &u->ua.lose_in) == 0;
+		else if (strcmp(a, "--drop") == 0) {
+			ok = pct_arg(v, &pct) == 0;
+			u->ua.drop_pct = (unsigned)pct;
+		} else if (strcmp(a, "--seed") == 0) {
+			ok = ua_intarg(v, 1, 2147483647, &seed) == 0;
+			u->ua.drop_rng = (uint64_t)seed * 0x9e3779b97f4a7c15ULL;
+		} else
+			ok = 0;
 		if (!ok) {
 			fprintf(stderr, "sipua uas: bad option or value '%s'\n"
 				"usage: sipua uas --bind IP:PORT [--code [METHOD=]CODE]... [--count N]\n"
 				"  [--timeout MS] [--record FILE] [--record-raw] [--trying] [--ring MS]\n"
-				"  [--delay MS] [--linger MS] [--t1 MS] [--reply-to-via] [--print-full] [--quiet]\n",
+				"  [--delay MS] [--linger MS] [--t1 MS] [--t2 MS] [--reply-to-via] [--print-full] [--quiet]\n"
+				"  [--no-answer] [--lose-first N] [--drop N%%] [--seed N]\n",
 				argv[i]);
 			return -1;
 		}
@@ -357,6 +390,7 @@ int ua_uas_main(int argc, char **argv)
 	u.ring = -1;
 	u.linger = 200;
 	u.t1 = 500;
+	u.t2 = 4000;
 	u.end = NEVER;
 	if (options(argc, argv, &u, &bind, &record) < 0)
 		return UA_USAGE;
