@@ -1,16 +1,22 @@
 /* loadgen.c: a UDP SIP load generator for `make bench`.
  *
  *   loadgen --to IP:PORT [--closed N | --rate R] [--duration S | --count N]
- *           [--method OPTIONS|INVITE] [--wait MS] [--hold MS] [--ruri URI]
- *           [--bind IP:PORT] [--batch N]
+ *           [--method OPTIONS|INVITE|REGISTER] [--wait MS] [--hold MS] [--ruri URI]
+ *           [--users N] [--contact IP:PORT] [--expires S] [--bind IP:PORT] [--batch N]
  *
- * Closed loop keeps N transactions (OPTIONS) or calls (INVITE) in flight and
- * starts one as soon as another ends, so it measures what the server sustains.
- * Open loop starts R per second whatever happens, so it measures latency at a
- * given load and shows overload as timeouts.  OPTIONS is one stateless
- * transaction; INVITE is a call: INVITE, 200, ACK, (--hold MS), BYE, 200,
- * with the ACK and BYE sent to the 200's Contact through the proxy with its
- * Record-Route as Route.
+ * Closed loop keeps N transactions (OPTIONS, REGISTER) or calls (INVITE) in
+ * flight and starts one as soon as another ends, so it measures what the
+ * server sustains.  Open loop starts R per second whatever happens, so it
+ * measures latency at a given load and shows overload as timeouts.  OPTIONS
+ * and REGISTER are one transaction each; INVITE is a call: INVITE, 200, ACK,
+ * (--hold MS), BYE, 200, with the ACK and BYE sent to the 200's Contact
+ * through the proxy with its Record-Route as Route.
+ *
+ * --users N names N users, bench-0 .. bench-(N-1), taken in turn: REGISTER
+ * binds user I to sip:bench-I@CONTACT (a refresh: one Call-ID per user, CSeq
+ * counting up), INVITE and OPTIONS go to sip:bench-I@TARGET.  So a registrar
+ * benchmark registers N users whose contact is a UAS (--count N), measures
+ * REGISTER refreshes, then calls the users through the proxy's lookup.
  *
  * Responses are matched by the Via branch, which names the slot, its
  * generation and the phase (z9hG4bK-lg-SLOT-GEN-P), so a late response to a
@@ -40,8 +46,8 @@
 #define NS       1000000000LL
 
 typedef struct {
-	uint32_t gen;
-	uint8_t busy, phase;        /* 'o' OPTIONS, 'i' INVITE, 'b' BYE, 'h' holding */
+	uint32_t gen, user;         /* user: bench-USER with --users */
+	uint8_t busy, phase;        /* 'o' OPTIONS, 'r' REGISTER, 'i' INVITE, 'b' BYE, 'h' holding */
 	int64_t t_sent;             /* ns, of the request now pending */
 } slot_t;
 
@@ -63,16 +69,17 @@ typedef struct {                    /* FIFO of timers; deadlines arrive in order
 typedef struct {
 	/* options */
 	struct sockaddr_in to, local;
-	long closed, rate, count, wait_ms, hold_ms, batch;
+	long closed, rate, count, wait_ms, hold_ms, batch, users, expires;
 	double duration;
-	int invite;
-	char ruri[160], ip[INET_ADDRSTRLEN];
+	int invite, reg;
+	char ruri[160], ip[INET_ADDRSTRLEN], target[32], contact[32];
 	unsigned port;
 	/* state */
 	int fd;
 	slot_t *slot;
 	dlg_t *dlg;
 	uint32_t *freel;
+	uint32_t *ucseq;            /* --users with REGISTER: each user's last CSeq */
 	long nslots, nfree, inflight, started, scheduled;
 	fifo_t timeouts, holds;
 	char out[MAXBATCH][MSGCAP];
@@ -190,13 +197,49 @@ static const char sdp[] =
 	"v=0\r\no=loadgen 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
 	"m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
 
+/* REGISTER of user u (bench-u) opening slot s: a refresh of that user's
+ * binding, so one Call-ID per user and the CSeq counting up, as a phone does. */
+static void send_register(lg_t *g, uint32_t s)
+{
+	slot_t *sl = &g->slot[s];
+	long u = (long)sl->user;
+	char *b = out_slot(g);
+	int n = snprintf(b, MSGCAP,
+		"REGISTER %s SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP %s:%u;branch=z9hG4bK-lg-%x-%x-%c;rport\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:bench-%ld@%s>;tag=lg%x.%x\r\n"
+		"To: <sip:bench-%ld@%s>\r\n"
+		"Call-ID: lg-reg-%ld-%d@%s\r\n"
+		"CSeq: %u REGISTER\r\n"
+		"Contact: <sip:bench-%ld@%s>\r\n"
+		"Expires: %ld\r\n"
+		"Content-Length: 0\r\n\r\n",
+		g->ruri, g->ip, g->port, s, sl->gen, sl->phase, u, g->target, s, sl->gen, u, g->target,
+		u, (int)getpid(), g->ip, ++g->ucseq[u], u, g->contact, g->expires);
+
+	out_commit(g, n);
+}
+
+/* The Request-URI of slot s's initial request: --ruri, or its user's with --users. */
+static void initial_uri(const lg_t *g, uint32_t s, char *uri, size_t cap)
+{
+	if (g->users && !g->reg)
+		snprintf(uri, cap, "sip:bench-%lu@%s", (unsigned long)g->slot[s].user, g->target);
+	else
+		snprintf(uri, cap, "%s", g->ruri);
+}
+
 /* OPTIONS or INVITE opening slot s. */
 static void send_initial(lg_t *g, uint32_t s)
 {
 	slot_t *sl = &g->slot[s];
 	const char *m = g->invite ? "INVITE" : "OPTIONS";
-	char *b = out_slot(g);
-	int n = snprintf(b, MSGCAP,
+	char *b = out_slot(g), uri[192];
+	int n;
+
+	initial_uri(g, s, uri, sizeof uri);
+	n = snprintf(b, MSGCAP,
 		"%s %s SIP/2.0\r\n"
 		"Via: SIP/2.0/UDP %s:%u;branch=z9hG4bK-lg-%x-%x-%c;rport\r\n"
 		"Max-Forwards: 70\r\n"
@@ -207,8 +250,8 @@ static void send_initial(lg_t *g, uint32_t s)
 		"Contact: <sip:loadgen@%s:%u>\r\n"
 		"%s"
 		"Content-Length: %zu\r\n\r\n%s",
-		m, g->ruri, g->ip, g->port, s, sl->gen, sl->phase, g->ip, g->port, s, sl->gen,
-		g->ruri, s, sl->gen, (int)getpid(), g->ip, m, g->ip, g->port,
+		m, uri, g->ip, g->port, s, sl->gen, sl->phase, g->ip, g->port, s, sl->gen,
+		uri, s, sl->gen, (int)getpid(), g->ip, m, g->ip, g->port,
 		g->invite ? "Content-Type: application/sdp\r\n" : "",
 		g->invite ? sizeof sdp - 1 : 0, g->invite ? sdp : "");
 
@@ -220,8 +263,14 @@ static void send_indialog(lg_t *g, uint32_t s, const char *method, char phase, i
 {
 	slot_t *sl = &g->slot[s];
 	dlg_t *d = &g->dlg[s];
-	char *b = out_slot(g);
-	int n = snprintf(b, MSGCAP,
+	char *b = out_slot(g), uri[192];
+	int n;
+
+	if (d->uri[0])
+		snprintf(uri, sizeof uri, "%s", d->uri);
+	else   /* ACK of a negative reply: the INVITE's Request-URI */
+		initial_uri(g, s, uri, sizeof uri);
+	n = snprintf(b, MSGCAP,
 		"%s %s SIP/2.0\r\n"
 		"Via: SIP/2.0/UDP %s:%u;branch=z9hG4bK-lg-%x-%x-%c;rport\r\n"
 		"%s"
@@ -231,7 +280,7 @@ static void send_indialog(lg_t *g, uint32_t s, const char *method, char phase, i
 		"Call-ID: lg-%x-%x-%d@%s\r\n"
 		"CSeq: %d %s\r\n"
 		"Content-Length: 0\r\n\r\n",
-		method, d->uri[0] ? d->uri : g->ruri, g->ip, g->port, s, sl->gen, phase, d->route,
+		method, uri, g->ip, g->port, s, sl->gen, phase, d->route,
 		g->ip, g->port, s, sl->gen, d->to, s, sl->gen, (int)getpid(), g->ip, cseq, method);
 
 	out_commit(g, n);
@@ -250,17 +299,22 @@ static void arm_timeout(lg_t *g, uint32_t s, int64_t now)
 static int start(lg_t *g, int64_t now)
 {
 	uint32_t s;
+	long u = g->users ? g->started % g->users : 0;
 
 	if (!g->nfree)
 		return -1;
 	s = g->freel[--g->nfree];
 	g->slot[s].gen++;
 	g->slot[s].busy = 1;
-	g->slot[s].phase = g->invite ? 'i' : 'o';
+	g->slot[s].phase = g->invite ? 'i' : g->reg ? 'r' : 'o';
+	g->slot[s].user = (uint32_t)u;
 	g->inflight++;
 	g->started++;
 	g->transactions++;
-	send_initial(g, s);
+	if (g->reg)
+		send_register(g, s);
+	else
+		send_initial(g, s);
 	arm_timeout(g, s, now);
 	return 0;
 }
@@ -512,7 +566,7 @@ static void report(lg_t *g, int64_t end)
 		printf("mode: closed %ld\n", g->closed);
 	else
 		printf("mode: open %ld/s\n", g->rate);
-	printf("method: %s\n", g->invite ? "INVITE" : "OPTIONS");
+	printf("method: %s\n", g->invite ? "INVITE" : g->reg ? "REGISTER" : "OPTIONS");
 	printf("target: %s:%u\n", inet_ntoa(g->to.sin_addr), ntohs(g->to.sin_port));
 	printf("elapsed_s: %.3f\n", el);
 	printf("sent: %ld\n", g->sent);
@@ -577,26 +631,32 @@ static int num(const char *s, long lo, long hi, long *out)
 
 static const char usage[] =
 	"usage: loadgen --to IP:PORT [--closed N | --rate R] [--duration S | --count N]\n"
-	"               [--method OPTIONS|INVITE] [--wait MS] [--hold MS] [--ruri URI]\n"
-	"               [--bind IP:PORT] [--batch N]\n"
+	"               [--method OPTIONS|INVITE|REGISTER] [--wait MS] [--hold MS] [--ruri URI]\n"
+	"               [--users N] [--contact IP:PORT] [--expires S] [--bind IP:PORT] [--batch N]\n"
 	"  --closed N    N transactions (calls with INVITE) in flight (default 16)\n"
 	"  --rate R      open loop: start R per second\n"
 	"  --duration S  seconds of load (default 5; decimals allowed)\n"
 	"  --count N     start N transactions (calls), then stop\n"
 	"  --wait MS     a transaction with no final response by then is a timeout (default 2000)\n"
 	"  --hold MS     INVITE: time between ACK and BYE (default 0)\n"
-	"  --ruri URI    Request-URI (default sip:bench@TARGET)\n"
+	"  --ruri URI    Request-URI (default sip:bench@TARGET; REGISTER: sip:TARGET)\n"
+	"  --users N     users bench-0 .. bench-(N-1) in turn: INVITE/OPTIONS to\n"
+	"                sip:bench-I@TARGET, REGISTER binds sip:bench-I@CONTACT\n"
+	"  --contact IP:PORT  REGISTER: where the users are (default: this loadgen)\n"
+	"  --expires S   REGISTER: the Expires header (default 3600)\n"
 	"  --batch N     datagrams per sendmmsg/recvmmsg (default 32, max 256)\n";
 
 static int options(lg_t *g, int argc, char **argv)
 {
-	const char *to = NULL, *bind_to = "127.0.0.1:0";
+	const char *to = NULL, *bind_to = "127.0.0.1:0", *contact = NULL;
+	struct sockaddr_in ca;
 	int i;
 
 	g->closed = 16;
 	g->duration = 5;
 	g->wait_ms = 2000;
 	g->batch = 32;
+	g->expires = 3600;
 	for (i = 1; i < argc; i += 2) {   /* every option takes a value */
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		char *e;
@@ -622,9 +682,13 @@ static int options(lg_t *g, int argc, char **argv)
 		else if (strcmp(a, "--hold") == 0) ok = !num(v, 0, 600000, &g->hold_ms);
 		else if (strcmp(a, "--batch") == 0) ok = !num(v, 1, MAXBATCH, &g->batch);
 		else if (strcmp(a, "--ruri") == 0) ok = snprintf(g->ruri, sizeof g->ruri, "%s", v) < (int)sizeof g->ruri;
+		else if (strcmp(a, "--users") == 0) ok = !num(v, 1, 1 << 20, &g->users);
+		else if (strcmp(a, "--contact") == 0) contact = v;
+		else if (strcmp(a, "--expires") == 0) ok = !num(v, 0, 1 << 30, &g->expires);
 		else if (strcmp(a, "--method") == 0) {
 			g->invite = strcasecmp(v, "INVITE") == 0;
-			ok = g->invite || strcasecmp(v, "OPTIONS") == 0;
+			g->reg = strcasecmp(v, "REGISTER") == 0;
+			ok = g->invite || g->reg || strcasecmp(v, "OPTIONS") == 0;
 		} else ok = 0;
 		if (!ok) {
 			fprintf(stderr, "loadgen: bad option or value '%s'\n%s", a, usage);
@@ -635,9 +699,21 @@ static int options(lg_t *g, int argc, char **argv)
 		fprintf(stderr, "loadgen: --to IP:PORT is required (loopback)\n%s", usage);
 		return -1;
 	}
+	if (contact && addr(contact, &ca) < 0) {
+		fprintf(stderr, "loadgen: bad --contact '%s' (want a loopback IP:PORT)\n", contact);
+		return -1;
+	}
+	if (g->users && g->ruri[0] && !g->reg) {
+		fprintf(stderr, "loadgen: --users names the Request-URI; leave --ruri out\n");
+		return -1;
+	}
+	snprintf(g->target, sizeof g->target, "%s:%u", inet_ntoa(g->to.sin_addr), ntohs(g->to.sin_port));
+	if (contact)
+		snprintf(g->contact, sizeof g->contact, "%s:%u", inet_ntoa(ca.sin_addr), ntohs(ca.sin_port));
+	if (g->reg && !g->users)
+		g->users = 1;
 	if (!g->ruri[0])
-		snprintf(g->ruri, sizeof g->ruri, "sip:bench@%s:%u", inet_ntoa(g->to.sin_addr),
-			 ntohs(g->to.sin_port));
+		snprintf(g->ruri, sizeof g->ruri, g->reg ? "sip:%s" : "sip:bench@%s", g->target);
 	return 0;
 }
 
@@ -656,7 +732,8 @@ static int setup(lg_t *g)
 	g->slot = calloc((size_t)g->nslots, sizeof *g->slot);
 	g->freel = malloc((size_t)g->nslots * sizeof *g->freel);
 	g->dlg = g->invite ? calloc((size_t)g->nslots, sizeof *g->dlg) : NULL;
-	if (!g->slot || !g->freel || (g->invite && !g->dlg)) {
+	g->ucseq = g->reg ? calloc((size_t)g->users, sizeof *g->ucseq) : NULL;
+	if (!g->slot || !g->freel || (g->invite && !g->dlg) || (g->reg && !g->ucseq)) {
 		fprintf(stderr, "loadgen: out of memory for %ld slots\n", g->nslots);
 		return -1;
 	}
@@ -673,6 +750,8 @@ static int setup(lg_t *g)
 	setsockopt(g->fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
 	inet_ntop(AF_INET, &g->local.sin_addr, g->ip, sizeof g->ip);
 	g->port = ntohs(g->local.sin_port);
+	if (!g->contact[0])
+		snprintf(g->contact, sizeof g->contact, "%s:%u", g->ip, g->port);
 	return 0;
 }
 

@@ -28,9 +28,9 @@
 #   PROXY_CLOSED=32  PROXY_CLOSED_SECS=6  PROXY_RATE=3000  PROXY_RATE_SECS=10
 # Loopback only; every process it starts is stopped by pid on exit.
 # shellcheck disable=SC2046,SC2086 # pid lists are split into words on purpose
-# shellcheck disable=SC2317 # cleanup runs from the EXIT trap
 set -u
 cd "$(dirname "$0")/.." || exit 1
+. bench/lib.sh
 
 ROUTEC=${ROUTEC:-build/routec}
 LOADGEN=${LOADGEN:-build/loadgen}
@@ -45,7 +45,6 @@ CLOSED=${PROXY_CLOSED:-32}
 CLOSED_SECS=${PROXY_CLOSED_SECS:-6}
 RATE=${PROXY_RATE:-3000}
 RATE_SECS=${PROXY_RATE_SECS:-10}
-HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
 echo
 echo "== relay: stateless proxy ($RELAY_CFG), routec build against kamailio, $CHILDREN workers each"
@@ -62,91 +61,10 @@ HAVE_KAM=1
 command -v "$KAMAILIO" >/dev/null 2>&1 || HAVE_KAM=0
 [ -d "$KAMAILIO_MODULES" ] || HAVE_KAM=0
 
-# --- processes and cleanup ----------------------------------------------------
-
 tmp=$(mktemp -d /tmp/routec-proxy-bench.XXXXXX) || exit 1
-PIDS=''         # everything started in the background, by pid
-KAM_PID='' KAM_TREE='' SAMPLER_PID=''
+bench_traps
 
-# is_kam PID: still a kamailio process (not a recycled pid)?
-is_kam() { [ "$(cat "/proc/$1/comm" 2>/dev/null)" = kamailio ]; }
-
-cleanup() {
-	[ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	i=0
-	while [ $i -lt 30 ]; do         # up to 3 s for a clean stop
-		alive=0
-		for p in $PIDS; do kill -0 "$p" 2>/dev/null && alive=1; done
-		for p in $KAM_TREE; do is_kam "$p" && alive=1; done
-		[ $alive = 0 ] && break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
-	for p in $KAM_TREE; do is_kam "$p" && kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# --- /proc readers ------------------------------------------------------------
-
-# tree_pids ROOT: ROOT and all its descendants (Kamailio forks its workers).
-tree_pids() {
-	cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$1" '
-		{ pid = $1; sub(/.*\) /, ""); pp[pid] = $2 }
-		END {
-			in_tree[root] = 1; print root
-			for (pass = 0; pass < 4; pass++)
-				for (p in pp)
-					if (!(p in in_tree) && (pp[p] in in_tree)) { in_tree[p] = 1; print p }
-		}'
-}
-
-# cpu_ticks PID...: utime+stime (clock ticks) of the processes, threads included.
-cpu_ticks() {
-	for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null; done |
-		awk '{ sub(/.*\) /, ""); t += $12 + $13 } END { print t + 0 }'
-}
-
-# pss_kb PID...: proportional set size, summed (shared pages counted once).
-pss_kb() {
-	for p in "$@"; do cat "/proc/$p/smaps_rollup" 2>/dev/null; done |
-		awk '/^Pss:/ { t += $2 } END { print t + 0 }'
-}
-
-load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
-
-cpu_busy() {
-	s1=$(head -n 1 /proc/stat)
-	sleep 1
-	s2=$(head -n 1 /proc/stat)
-	printf '%s\n%s\n' "$s1" "$s2" | awk '
-		{ t = 0; for (i = 2; i <= NF; i++) t += $i; tot[NR] = t; idle[NR] = $5 + $6 }
-		END { dt = tot[2] - tot[1]; if (dt <= 0) print "?"; else printf "%.0f%%", 100 * (1 - (idle[2] - idle[1]) / dt) }'
-}
-
-# --- ports --------------------------------------------------------------------
-
-# udp_busy PORT: something listens on it (any address).
-udp_busy() {
-	awk -v p="$(printf '%04X' "$1")" 'FNR > 1 { split($2, a, ":"); if (a[2] == p) f = 1 } END { exit !f }' \
-		/proc/net/udp /proc/net/udp6 2>/dev/null
-}
-
-base=''
-i=0
-while [ $i -lt 20 ]; do
-	b=$((12000 + (($$ + i * 37) % 1000) * 4))
-	if ! udp_busy $b && ! udp_busy $((b + 1)) && ! udp_busy $((b + 2)) && ! udp_busy $((b + 3)); then
-		base=$b
-		break
-	fi
-	i=$((i + 1))
-done
-[ -n "$base" ] || skip "no four free UDP ports found"
+base=$(free_ports 12000 15999) || skip "no four free UDP ports found"
 R_PORT=$base R_UAS=$((base + 1)) K_PORT=$((base + 2)) K_UAS=$((base + 3))
 
 # --- starting -----------------------------------------------------------------
@@ -166,12 +84,7 @@ ready() {
 	return 1
 }
 
-start_uas() {
-	"$UAS" --bind "127.0.0.1:$1" --quiet >"$tmp/uas-$1.out" 2>&1 &
-	PIDS="$PIDS $!"
-}
-
-echo "  machine: $(nproc) cpus, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | sort -u | head -n 1), Linux $(uname -r)"
+echo "  machine: $(machine)"
 echo "  before: load average $(load_avg), cpu busy $(cpu_busy) over 1 s (all cores)"
 
 if ! "$ROUTEC" build -D PROXY_PORT="$R_PORT" -D UAS_PORT="$R_UAS" "$RELAY_CFG" -o "$tmp/relay" >"$tmp/build.log" 2>&1; then
@@ -211,30 +124,12 @@ echo "  routec: $(wc -c <"$tmp/relay" | awk '{ printf "%.0f KB", $1 / 1024 }') b
 echo "  per round and proxy: --closed $CLOSED for ${CLOSED_SECS} s, then --rate $RATE for ${RATE_SECS} s" \
 	"(OPTIONS); rounds: $RUNS; CPU from /proc at $HZ ticks/s"
 
-# Peak PSS, sampled every second for the whole run (bounded: 10 minutes).
-sampler() {
-	rmax=0 kmax=0 n=0
-	while [ $n -lt 600 ]; do
-		r=$(pss_kb "$R_PID")
-		k=0
-		[ -n "$KAM_TREE" ] && k=$(pss_kb $KAM_TREE)
-		[ "$r" -gt "$rmax" ] && rmax=$r
-		[ "$k" -gt "$kmax" ] && kmax=$k
-		echo "$rmax $kmax" >"$tmp/pss.new" && mv "$tmp/pss.new" "$tmp/pss"
-		sleep 1
-		n=$((n + 1))
-	done
-}
 IDLE_R=$(pss_kb "$R_PID")
 IDLE_K=0
 [ -n "$KAM_TREE" ] && IDLE_K=$(pss_kb $KAM_TREE)
-sampler &
-SAMPLER_PID=$!
+start_sampler
 
 # --- measuring ----------------------------------------------------------------
-
-# get KEY FILE: a loadgen figure.
-get() { sed -n "s/^$1: //p" "$2"; }
 
 port_of() { if [ "$1" = routec ]; then echo "$R_PORT"; else echo "$K_PORT"; fi; }
 pids_of() { if [ "$1" = routec ]; then echo "$R_PID"; else echo "$KAM_TREE"; fi; }
@@ -269,29 +164,9 @@ while [ "$r" -le "$RUNS" ]; do
 	for p in $order; do measure "$p" "$r"; done
 	r=$((r + 1))
 done
-kill "$SAMPLER_PID" 2>/dev/null
-wait "$SAMPLER_PID" 2>/dev/null
-SAMPLER_PID=''
-PEAK_R=$(cut -d' ' -f1 "$tmp/pss" 2>/dev/null)
-PEAK_K=$(cut -d' ' -f2 "$tmp/pss" 2>/dev/null)
+stop_sampler
 
 # --- report -------------------------------------------------------------------
-
-# col PROXY N: the median of column N of PROXY's figures ("" if none).
-col() {
-	[ -s "$tmp/$1.figs" ] || return 0
-	awk -v c="$2" '$c ~ /^[0-9.]+$/ { print $c }' "$tmp/$1.figs" | sort -n |
-		awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else if (NR) print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-ratio() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
-
-# line LABEL FMT ROUTEC KAMAILIO
-line() {
-	rv=$(awk -v v="${3:-}" -v f="$2" 'BEGIN { if (v == "") print "-"; else printf f, v }')
-	kv=$(awk -v v="${4:-}" -v f="$2" 'BEGIN { if (v == "") print "-"; else printf f, v }')
-	printf '  %-40s %12s %12s %10s\n' "$1" "$rv" "$kv" "$(ratio "${3:-}" "${4:-}")"
-}
 
 echo "  after: load average $(load_avg), cpu busy $(cpu_busy) over 1 s"
 echo "  per round (tput/s, closed p50/p99 us, CPU us/req at $RATE/s, open p50/p99 us, timeouts):"
@@ -302,10 +177,10 @@ for p in $PROXIES; do
 	done <"$tmp/$p.figs"
 done
 
-med() { col "$1" "$2"; }
+med() { median_col "$tmp/$1.figs" "$2"; }
 kam() { [ $HAVE_KAM = 1 ] && med kamailio "$1"; }
 echo "  medians of $RUNS rounds:"
-printf '  %-40s %12s %12s %10s\n' "" routec kamailio "routec/kam"
+line_head
 line "closed loop ($CLOSED in flight): requests/s" '%.0f' "$(med routec 2)" "$(kam 2)"
 line "  latency p50 (us)" '%.0f' "$(med routec 3)" "$(kam 3)"
 line "  latency p99 (us)" '%.0f' "$(med routec 4)" "$(kam 4)"

@@ -8,6 +8,10 @@
  * again, with the same To tag (derived from the Call-ID and From tag).  Reads
  * and writes in batches (recvmmsg/sendmmsg).  Loopback only.
  *
+ * It also counts the INVITEs whose Request-URI names its own address
+ * (invite_to_contact): behind a registrar, where the users' contacts are this
+ * UAS, that is the number of calls the proxy's lookup sent to a contact.
+ *
  * On SIGINT or SIGTERM it prints its counts as "key: value" lines and exits 0. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,12 +33,14 @@
 
 typedef struct {
 	long received, options, invite, ack, bye, cancel, other, responses, malformed, too_large,
-	     replies, send_errors;
+	     replies, send_errors, invite_to_contact;
 } counts_t;
 
 typedef struct {
 	int fd;
 	char contact[64];
+	const char *self;           /* "IP:PORT" inside contact */
+	size_t nself;
 	counts_t c;
 	/* outgoing batch: at most two replies per request */
 	char out[2 * MAXBATCH][OUTCAP];
@@ -215,6 +221,21 @@ static void flush(uas_t *u)
 	u->nout = 0;
 }
 
+/* Whether the Request-URI at m (up to the next space) has this UAS's
+ * IP:PORT as its host part: sip:USER@IP:PORT, parameters allowed. */
+static int uri_is_self(const uas_t *u, const char *m, size_t len)
+{
+	const char *sp = memchr(m, ' ', len), *at, *h;
+	size_t n;
+
+	if (!sp)
+		return 0;
+	at = memchr(m, '@', (size_t)(sp - m));
+	h = at ? at + 1 : (sp - m > 4 ? m + 4 : sp);
+	n = strcspn(h, ";> ");
+	return h + n <= sp && n == u->nself && memcmp(h, u->self, n) == 0;
+}
+
 static void request(uas_t *u, const char *m, size_t len, const struct sockaddr_in *src)
 {
 	size_t ml = strcspn(m, " \r\n");
@@ -236,6 +257,8 @@ static void request(uas_t *u, const char *m, size_t len, const struct sockaddr_i
 	}
 	if (IS("INVITE")) {
 		u->c.invite++;
+		if (uri_is_self(u, m + ml + 1, len - ml - 1))
+			u->c.invite_to_contact++;
 		reply(u, &r, 100, "Trying", 1, src);
 		reply(u, &r, 200, "OK", 1, src);
 		return;
@@ -316,6 +339,8 @@ int main(int argc, char **argv)
 	setsockopt(u.fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
 	setsockopt(u.fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
 	snprintf(u.contact, sizeof u.contact, "sip:uas@%s:%u", inet_ntoa(sa.sin_addr), ntohs(sa.sin_port));
+	u.self = u.contact + 8;
+	u.nself = strlen(u.self);
 	memset(&sig, 0, sizeof sig);
 	sig.sa_handler = on_signal;   /* no SA_RESTART: poll returns EINTR */
 	sigaction(SIGINT, &sig, NULL);
@@ -346,9 +371,9 @@ int main(int argc, char **argv)
 	}
 	printf("received: %ld\noptions: %ld\ninvite: %ld\nack: %ld\nbye: %ld\ncancel: %ld\n"
 	       "other: %ld\nresponses: %ld\nmalformed: %ld\ntoo_large: %ld\nreplies: %ld\n"
-	       "send_errors: %ld\n", u.c.received, u.c.options, u.c.invite, u.c.ack, u.c.bye,
-	       u.c.cancel, u.c.other, u.c.responses, u.c.malformed, u.c.too_large, u.c.replies,
-	       u.c.send_errors);
+	       "send_errors: %ld\ninvite_to_contact: %ld\n", u.c.received, u.c.options, u.c.invite,
+	       u.c.ack, u.c.bye, u.c.cancel, u.c.other, u.c.responses, u.c.malformed, u.c.too_large,
+	       u.c.replies, u.c.send_errors, u.c.invite_to_contact);
 	close(u.fd);
 	return 0;
 }
