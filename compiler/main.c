@@ -9,7 +9,8 @@
 #include "cg.h"
 #include "core/fn.h"
 #include "core/main.h"
-#include "jit.h"
+#include "ctl.h"
+#include "reload.h"
 #include "doc.h"
 #include "parse.h"
 #include "sema.h"
@@ -28,6 +29,7 @@ static void usage(FILE *out)
 	      "  emit-c FILE        print the C the script compiles to\n"
 	      "  run FILE           compile in memory (libtcc) and serve\n"
 	      "  build FILE -o OUT  compile with the system C compiler into a proxy binary\n"
+	      "  ctl METHOD [ARGS]  ask a running proxy (JSON-RPC; 'routec ctl -h')\n"
 	      "  doc modules        print docs/modules.md (from the exports tables)\n"
 	      "  help               this text\n"
 	      "  --version          print the version\n"
@@ -44,6 +46,8 @@ static void usage(FILE *out)
 	      "  -l ADDR, -n N, -E, -d   run: listen address, workers, log to stderr, more debug\n"
 	      "  -f FILE            the script (as Kamailio's -f)\n"
 	      "  -c                 run: check and compile, then exit (as Kamailio's -c)\n"
+	      "  --watch            run: reload when the script or a file it includes changes\n"
+	      "                     (also on SIGHUP and 'routec ctl cfg.reload'; docs/reload.md)\n"
 	      "\n"
 	      "exit status: 0 no error, 1 errors in a script, 2 usage or I/O problem\n",
 	      out);
@@ -64,6 +68,7 @@ typedef struct cli {
 	int nwopts;
 	const char *output; /* build -o */
 	int check_only;     /* run -c */
+	int watch;          /* run --watch */
 	rt_cmdline rt;      /* run: -l -n -E -d */
 	diag_format fmt;
 } cli;
@@ -102,6 +107,8 @@ static int parse_args(int argc, char **argv, cli *c)
 			push_arg(&c->files, &c->nfiles, argv[++i]); /* Kamailio's -f FILE */
 		} else if (!strcmp(a, "-c")) {
 			c->check_only = 1; /* Kamailio's -c: check, compile, exit */
+		} else if (!strcmp(a, "--watch")) {
+			c->watch = 1;
 		} else if (!strcmp(a, "-o") && i + 1 < argc) {
 			c->output = argv[++i];
 		} else if (!strcmp(a, "-l") && i + 1 < argc) {
@@ -233,27 +240,13 @@ static int emit_c(const cli *c)
 	return rc;
 }
 
+/* routec run: compile, serve, reload (reload.c). */
 static int run_script(const cli *c)
 {
-	cg_out out;
-	int rc = compile(c, 0, &out);
-	if (rc != EXIT_CLEAN || c->check_only) {
-		cg_out_free(&out);
-		return rc;
-	}
-	diag_ctx d;
-	diag_init(&d);
-	jit_unit u;
-	if (jit_compile(out.c, &d, &u) < 0) {
-		diag_print(&d, c->fmt, stderr);
-		rc = EXIT_ERRORS;
-	} else {
-		rc = rt_run(u.def, &c->rt) == 0 ? EXIT_CLEAN : EXIT_ERRORS;
-		jit_free(&u);
-	}
-	diag_free(&d);
-	cg_out_free(&out);
-	return rc;
+	rl_opts o = { .file = c->files[0], .incdirs = c->incdirs, .nincdirs = c->nincdirs,
+	              .defines = c->defines, .ndefines = c->ndefines, .rt = c->rt,
+	              .watch = c->watch, .check_only = c->check_only, .fmt = c->fmt };
+	return rl_serve(&o);
 }
 
 static int build_script(const cli *c)
@@ -292,6 +285,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (!strcmp(cmd, "ctl"))
+		return ctl_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "doc")) {
 		if (argc != 3 || strcmp(argv[2], "modules")) {
 			fprintf(stderr, "routec: usage: routec doc modules\n");

@@ -59,24 +59,33 @@ const rt_module *rt_module_find(const char *name)
 	return NULL;
 }
 
+/* Start m unless it runs already: 0 or -1 (logged).  start_lock held. */
+static int start_one(const rt_module *m)
+{
+	for (int i = 0; i < nstarted; i++)
+		if (started[i] == m)
+			return 0;
+	if (m->start && m->start() < 0) {
+		rt_log(RT_L_ERR, "module %s could not start", m->name);
+		return -1;
+	}
+	started[nstarted++] = m;
+	return 0;
+}
+
 int rt_modules_start(rc_gen_t *g)
 {
 	int rc = 0;
 	pthread_mutex_lock(&start_lock);
 	for (const char *const *mod = g->def->modules; mod && *mod && rc == 0; mod++) {
 		const rt_module *m = rt_module_find(*mod);
-		int i = 0;
-		while (m && i < nstarted && started[i] != m)
-			i++;
-		if (!m || i < nstarted)
-			continue;
-		if (m->start && m->start() < 0) {
-			rt_log(RT_L_ERR, "module %s could not start", m->name);
-			rc = -1;
-			continue;
-		}
-		started[nstarted++] = m;
+		if (m)
+			rc = start_one(m);
 	}
+	/* the control interface serves every script, with its defaults when
+	   the script does not load jsonrpcs (docs/control.md) */
+	if (rc == 0)
+		rc = start_one(&jsonrpcs_module);
 	pthread_mutex_unlock(&start_lock);
 	return rc;
 }

@@ -52,13 +52,24 @@ extern const rt_fn registrar_fns[];
  *             -1 (logged) refuses the generation.
  *   start     once per process, before the first generation that loads the
  *             module goes live (threads, tables, databases): 0 or -1.
- *   stop      at shutdown, after the workers stopped, for started modules. */
+ *   stop      at shutdown, after the workers stopped, for started modules.
+ * A parameter that only takes effect when the module starts (it sizes a
+ * table, names a socket, sets a thread count) is read in gen_init with
+ * rt_gen_param_fixed instead of rt_gen_param: a reload whose script changes
+ * it is then refused as "needs restart" naming it (and applied without that
+ * change only when forced, so the module keeps using the value it started
+ * with: read it in gen_init, use it in start).  By default every parameter
+ * may change at a reload (docs/reload.md). */
 typedef struct rt_module {
 	const char *name; /* as in loadmodule, without ".so" */
 	int (*gen_init)(rc_gen_t *g);
 	int (*start)(void);
 	void (*stop)(void);
 } rt_module;
+
+/* rt_gen_param for a parameter fixed at start (above): same answer, and the
+ * generation remembers that the module asked, so a reload can compare. */
+const rc_param_def *rt_gen_param_fixed(rc_gen_t *g, const char *module, const char *name);
 
 /* One per stateful module; rt_mods lists them. */
 extern const rt_module tm_module, usrloc_module, registrar_module, jsonrpcs_module;

@@ -82,6 +82,21 @@ const rc_param_def *rt_gen_param(rc_gen_t *g, const char *module, const char *na
 	return found;
 }
 
+const rc_param_def *rt_gen_param_fixed(rc_gen_t *g, const char *module, const char *name)
+{
+	int seen = 0;
+	for (const rt_gen_fixed *f = g->fixed; f && !seen; f = f->next)
+		seen = !strcmp(f->module, module) && !strcmp(f->name, name);
+	rt_gen_fixed *f = seen ? NULL : rt_gen_alloc(g, sizeof *f);
+	if (f) {
+		f->module = module;
+		f->name = name;
+		f->next = g->fixed;
+		g->fixed = f;
+	}
+	return rt_gen_param(g, module, name);
+}
+
 static void gen_free(rt_gen *g)
 {
 	for (rt_gen_hook *h = g->hooks; h; h = h->next)
@@ -91,7 +106,33 @@ static void gen_free(rt_gen *g)
 		n = c->next;
 		free(c);
 	}
+	if (g->code_free)
+		g->code_free(g->code);
 	free(g);
+}
+
+int rt_gen_key(void)
+{
+	static atomic_int next_key;
+	int k = atomic_fetch_add(&next_key, 1);
+	return k < (int)(sizeof ((rt_gen *)0)->data / sizeof(void *)) ? k : -1;
+}
+
+void rt_gen_set_data(rt_gen *g, int key, void *data)
+{
+	if (key >= 0 && key < (int)(sizeof g->data / sizeof g->data[0]))
+		g->data[key] = data;
+}
+
+void *rt_gen_data(const rt_gen *g, int key)
+{
+	return g && key >= 0 && key < (int)(sizeof g->data / sizeof g->data[0]) ? g->data[key] : NULL;
+}
+
+void rt_gen_set_code(rt_gen *g, void (*free_fn)(void *), void *code)
+{
+	g->code_free = free_fn;
+	g->code = code;
 }
 
 int rc_fn_prepare(rc_gen_t *g, const char *csym, rc_arg *argv, int argc, const char *where)

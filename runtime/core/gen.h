@@ -20,6 +20,13 @@
 typedef struct rt_gen_chunk rt_gen_chunk;
 typedef struct rt_gen_hook rt_gen_hook;
 
+/* A modparam a module read with rt_gen_param_fixed (fn.h): it takes effect
+ * only when the module starts, so a reload compares it. */
+typedef struct rt_gen_fixed {
+	struct rt_gen_fixed *next;
+	const char *module, *name;  /* as the module asked (its own strings) */
+} rt_gen_fixed;
+
 struct rc_gen {
 	const rc_script_def *def;
 	atomic_int refs;
@@ -33,6 +40,12 @@ struct rc_gen {
 	unsigned char *used;      /* per param of def: asked for by rt_gen_param */
 	int nparams;
 	int loading;              /* init is running */
+	rt_gen_fixed *fixed;      /* asked for with rt_gen_param_fixed, newest first */
+	void *data[16];           /* modules' per-generation data (rt_gen_key) */
+	/* the code itself (routec run: the libtcc state holding def and the
+	   routes), freed last, after every on-free hook and the arena */
+	void (*code_free)(void *);
+	void *code;
 };
 
 typedef struct rc_gen rt_gen;
@@ -51,6 +64,22 @@ void rt_gen_release(rt_gen *g);
 void rt_gen_swap(rt_gen *g);
 /* Changes at every swap: a worker compares it to know its reference is old. */
 unsigned rt_gen_seq(void);
+
+/* Hand the generation the code it runs (the JIT's TCCState and what the
+ * loader knows about it): free_fn(code) runs when the generation is freed,
+ * after everything else, since def and the routes live in that code.  Set
+ * once, right after rt_gen_load; until then the caller owns the code. */
+void rt_gen_set_code(rt_gen *g, void (*free_fn)(void *), void *code);
+
+/* Per-generation data of a module without a side table (and so without a
+ * cap on how many generations may be alive: a reload leaves the old one
+ * alive as long as a transaction it armed is).  A module takes a key once
+ * (start, or its first gen_init), stores its data for g in gen_init and
+ * frees it with its own rt_gen_on_free hook; any thread reads it with
+ * rt_gen_data(m->gen, key), no lock.  rt_gen_key: 0..15, -1 when taken. */
+int rt_gen_key(void);
+void rt_gen_set_data(rt_gen *g, int key, void *data);
+void *rt_gen_data(const rt_gen *g, int key);
 
 /* A route of the generation by kind and name, or NULL. */
 rc_route_fn rt_gen_route(const rt_gen *g, int kind, const char *name);

@@ -89,9 +89,21 @@ int rt_log_facility(const char *name)
 	return -1;
 }
 
+static _Thread_local void (*cap_fn)(void *, int, const char *);
+static _Thread_local void *cap_arg;
+static _Thread_local int cap_max;
+
+void rt_log_capture(void (*fn)(void *arg, int level, const char *msg), void *arg, int max_level)
+{
+	cap_fn = fn;
+	cap_arg = arg;
+	cap_max = max_level;
+}
+
 void rt_log(int level, const char *fmt, ...)
 {
-	if (level > rt_log_level)
+	int cap = cap_fn && level <= cap_max;
+	if (level > rt_log_level && !cap)
 		return;
 	/* One buffer, one write: a line is never split between workers.  Long
 	 * messages are cut rather than allocated for. */
@@ -108,6 +120,7 @@ void rt_log(int level, const char *fmt, ...)
 	} else {
 		n = snprintf(line, sizeof line, "%s: ", lv);
 	}
+	int pre = n; /* the message starts here */
 	va_list ap;
 	va_start(ap, fmt);
 	int k = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
@@ -119,6 +132,12 @@ void rt_log(int level, const char *fmt, ...)
 		n = (int)sizeof line - 2;
 	while (n > 0 && line[n - 1] == '\n') /* callers may end with \n, as in Kamailio */
 		n--;
+	if (cap) {
+		line[n] = '\0';
+		cap_fn(cap_arg, level, line + (pre < n ? pre : n));
+		if (level > rt_log_level)
+			return;
+	}
 	if (!log_stderr) {
 		line[n] = '\0';
 		syslog(syslog_prio(level), "%s", line);

@@ -11,6 +11,10 @@
 /* to_stderr: 1 stderr, 0 syslog(facility, ident) */
 void rt_log_setup(int to_stderr, int facility, const char *ident);
 void rt_log_close(void);
+/* Also hand this thread's messages of level <= max_level (whatever the
+ * `debug` level) to fn, without the timestamp; fn NULL stops.  A reload
+ * collects what loading the new script logged, for its RPC answer. */
+void rt_log_capture(void (*fn)(void *arg, int level, const char *msg), void *arg, int max_level);
 /* "ERROR", "WARNING" ...: the name of a level (clamped to the known ones). */
 const char *rt_log_level_name(int level);
 /* The syslog facility of "LOG_LOCAL0", "LOG_DAEMON" ... (any case), or -1. */

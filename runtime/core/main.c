@@ -20,6 +20,8 @@
 #endif
 
 void (*rt_on_sighup)(void);
+void (*rt_on_start)(rt_gen *g);
+void (*rt_on_stop)(void);
 
 static atomic_int stop_req, hup_req, running;
 
@@ -65,6 +67,8 @@ int rt_run(const rc_script_def *def, const rt_cmdline *cl)
 		rt_gen_release(g);
 		goto stop_mods;
 	}
+	if (rt_on_start)
+		rt_on_start(g);
 	rt_gen_swap(g);
 
 	struct sigaction sa, old_int, old_term, old_hup, old_pipe;
@@ -89,10 +93,14 @@ int rt_run(const rc_script_def *def, const rt_cmdline *cl)
 			if (rt_on_sighup)
 				rt_on_sighup();
 			else
-				rt_log(RT_L_NOTICE, "SIGHUP: reloading is not available in this binary");
+				rt_log(RT_L_NOTICE, "SIGHUP ignored: this proxy was built by `routec build` and "
+				       "has no compiler, so it cannot reload its script; restart it with a "
+				       "new build, or serve the script with `routec run` to reload it live");
 		}
 	}
 	atomic_store(&running, 0);
+	if (rt_on_stop)
+		rt_on_stop();
 	rt_log(RT_L_NOTICE, "stopping");
 	rt_workers_stop();
 	rc = 0;

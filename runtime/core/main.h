@@ -10,6 +10,7 @@
 #define ROUTEC_MAIN_H
 
 #include "core/config.h"
+#include "core/gen.h"
 
 /* 0 after a clean stop, -1 when it could not start (logged). */
 int rt_run(const rc_script_def *def, const rt_cmdline *cl);
@@ -18,8 +19,16 @@ void rt_stop(void);
 /* 1 while rt_run serves (sockets open, workers started). */
 int rt_running(void);
 /* Called by rt_run's thread on SIGHUP, if set (routec run: recompile and
- * rt_gen_swap).  Without it SIGHUP is logged and ignored. */
+ * rt_gen_swap).  Without it SIGHUP is logged and ignored: a standalone
+ * binary has no compiler. */
 extern void (*rt_on_sighup)(void);
+/* Called by rt_run's thread, if set, with the first generation once it is
+ * loaded and its modules started, just before it goes live (routec run
+ * hands it the compiled code there: from then on the generation owns it). */
+extern void (*rt_on_start)(rt_gen *g);
+/* Called by rt_run's thread, if set, when it stops serving, before the
+ * workers stop: no generation may go live after it returns. */
+extern void (*rt_on_stop)(void);
 
 /* Options like Kamailio's where they fit:
  *   -l ADDR  listen (repeatable; replaces the script's listen)

@@ -101,8 +101,29 @@ struct rc_msg {
 	unsigned kex_sflags;       /* kex setsflag(): script flags, 0 when the script starts ($sf) */
 
 	/* tm (modules/tm): its per-message fields go here */
+	struct tm_cell *tm_t;      /* the message's transaction: found or created for it (a
+	                              reference, dropped by tm_msg_done), or the one a route
+	                              tm runs is for (none taken: TM_M_FAKED) */
+	int tm_branch;             /* reply: its branch; branch/branch-failure route: that branch */
+	unsigned tm_mflags;        /* TM_M_*: what tm did with the message */
+	rc_route_fn tm_on_failure, tm_on_reply, tm_on_branch, tm_on_bfail; /* t_on_*() before the
+	                              transaction exists */
+	int tm_fr, tm_fr_inv, tm_t1, tm_t2, tm_life_inv, tm_life_noninv; /* t_set_fr/_retr/
+	                              _max_lifetime before it exists, ms (0: the modparam) */
+	unsigned tm_tfl_set, tm_tfl_reset; /* TM_T_* flags asked for before it exists */
+	int tm_err;                /* tm's last error (Kamailio's tm_error / ser_error) */
+	const char *tm_ruri_mark;  /* the R-URI (its text pointer) when it was last used for
+	                              forking: the same one is not forked to again */
+	int tm_ruri_used;          /* tm_ruri_mark is set */
+	int tm_code;               /* failure route: the code picked */
+	unsigned long long tm_precheck; /* t_precheck_trans recorded this request */
 
 	/* registrar (modules/registrar): its per-message fields go here */
+	struct reg_state *reg;     /* save()'s reply kept for reg_send_reply(), $ulc profiles
+	                              (all in the arena), or NULL */
+	rc_str reg_path;           /* lookup(): the Path of the contact now in the R-URI (Kamailio's
+	                              path_vec): a relay sends the request along it as Route
+	                              headers; s == NULL: none */
 };
 
 /* pv (runtime/pv): core calls pv_worker_done() when a worker thread ends
@@ -124,6 +145,21 @@ int rt_send(rc_msg_t *m, const rt_sock *from, const struct sockaddr *to, socklen
 /* sl: 1 when m is an ACK to a negative reply sl sent (its To-tag is sl's),
  * which sl absorbs before the script runs, as Kamailio's sl does. */
 int sl_is_local_ack(rc_msg_t *m);
+/* sl's statistics: registered by the control interface (rt_rpc_core_init);
+ * the worker counts the ACKs it absorbed (sl:received_ACKs). */
+void sl_stats_init(void);
+void sl_count_filtered_ack(void);
+
+/* tm: a reply that went through the core reply_route goes to tm first: 1
+ * when it belongs to a transaction (tm relays it, or not), 0 to relay it
+ * statelessly.  tm_msg_done: the worker is done with m (tm drops the
+ * message's reference to its transaction).  Both are cheap when tm is not
+ * loaded. */
+int tm_reply_hook(rc_msg_t *m);
+void tm_msg_done(rc_msg_t *m);
+/* tm: a stateful reply on m's transaction (m->tm_t set), for sl's
+ * send_reply(): 1, or -1 (logged). */
+int tm_send_reply(rc_msg_t *m, rc_ctx_t *c, int code, rc_str reason);
 
 /* ==== core services (added by core/; implemented in runtime/core) ==========
  * For pv/ and modules/.  Everything here may be called from any worker. */

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "core/forward.h"
+#include "core/rpc.h"
 #include "core/rtmsg.h"
 #include "core/sock.h"
 #include "sip/build.h"
@@ -49,6 +50,9 @@ static rt_worker **workers;
 static int nworkers;
 static atomic_int stopping;
 static rt_stats_snap retired; /* counts of workers already stopped */
+/* workers, nworkers and retired: the control thread sums the counters
+ * while workers start and stop */
+static pthread_mutex_t workers_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- one message -------------------------------------------------------------- */
 
@@ -99,11 +103,34 @@ static void reply_400(rt_worker *w, rc_msg_t *m, const char *why)
 		m->replied = 1;
 }
 
+/* core:rcv_replies_<class>[_<method>] and _<code> (worker.h) */
+static void count_reply(rt_worker *w, rc_msg_t *m)
+{
+	static const signed char slot[RT_STAT_METHODS] = {
+		[SIP_M_BYE] = 1, [SIP_M_CANCEL] = 2, [SIP_M_INVITE] = 3, [SIP_M_MESSAGE] = 4,
+		[SIP_M_PRACK] = 5, [SIP_M_REFER] = 6, [SIP_M_REGISTER] = 7, [SIP_M_UPDATE] = 8,
+	};
+	int st = m->sip.status, c = st / 100 - 1;
+	const sip_cseq *cs;
+	if (c < 0 || c > 5)
+		return;
+	RT_STAT_INC(w, rcv_replies_c[c][0]);
+	if (sip_get_cseq(&m->sip, &cs) == 0 && cs->method_id > 0 && cs->method_id < RT_STAT_METHODS &&
+	    slot[cs->method_id])
+		RT_STAT_INC(w, rcv_replies_c[c][slot[cs->method_id]]);
+	int k = st >= 180 && st <= 189 ? 0 : st == 401 ? 1 : st == 404 ? 2 : st == 407 ? 3
+	      : st == 480 ? 4 : st == 486 ? 5 : -1;
+	if (k >= 0)
+		RT_STAT_INC(w, rcv_replies_code[k]);
+}
+
 static void handle_request(rt_worker *w, rc_msg_t *m)
 {
 	const sip_via *v;
 	const char *why;
 	RT_STAT_INC(w, rcv_requests);
+	if (m->sip.method_id > 0 && m->sip.method_id < RT_STAT_METHODS)
+		RT_STAT_INC(w, rcv_requests_m[m->sip.method_id]);
 	if (sip_get_via(&m->sip, 0, &v) < 0) { /* nowhere to answer */
 		rt_log(RT_L_DBG, "request from %s:%d without a usable Via: dropped", m->src_ip,
 		       m->src_port);
@@ -118,6 +145,7 @@ static void handle_request(rt_worker *w, rc_msg_t *m)
 	if (!w->gen)
 		goto drop;
 	if (w->gen->sl_loaded && m->sip.method_id == SIP_M_ACK && sl_is_local_ack(m)) {
+		sl_count_filtered_ack();
 		if (w->gen->sl_filtered_ack) {
 			rc_ctx_t e = { .route_type = RC_RT_EVENT, .while_max = rt_cfg.max_while_loops };
 			m->ctx = &e;
@@ -143,6 +171,7 @@ drop:
 static void handle_reply(rt_worker *w, rc_msg_t *m)
 {
 	RT_STAT_INC(w, rcv_replies);
+	count_reply(w, m);
 	if (w->gen && w->gen->reply) {
 		rc_ctx_t c = { .route_type = RC_RT_CORE_ONREPLY, .while_max = rt_cfg.max_while_loops };
 		m->ctx = &c;
@@ -154,6 +183,10 @@ static void handle_reply(rt_worker *w, rc_msg_t *m)
 			return;
 		}
 	}
+	/* tm next (Kamailio's reply_received): a reply of a transaction is
+	   tm's to relay or absorb; others go on statelessly */
+	if (tm_reply_hook(m))
+		return;
 	rt_forward_reply(m);
 }
 
@@ -197,6 +230,8 @@ void rt_worker_handle(rt_worker *w, const rt_sock *rcv, char *buf, int len,
 		handle_request(w, m);
 	else
 		handle_reply(w, m);
+	if (m->tm_t || m->tm_precheck) /* tm: the message's hold on its transaction */
+		tm_msg_done(m);
 }
 
 /* ---- batched sends ----------------------------------------------------------------- */
@@ -285,6 +320,9 @@ static void *worker_main(void *arg)
 	sigset_t all;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are the main thread's */
+	const rt_sock *s0 = rt_sock_at(0);
+	rt_proc_register("udp receiver child=%d sock=%s:%d%s", w->id, s0 ? s0->ip : "?",
+	                 s0 ? s0->port : 0, rt_sock_count() > 1 ? " (and the other sockets)" : "");
 	struct epoll_event ev[RT_MAX_SOCKS];
 	while (!atomic_load_explicit(&stopping, memory_order_relaxed)) {
 		gen_refresh(w);
@@ -301,6 +339,7 @@ static void *worker_main(void *arg)
 	rt_gen_release(w->gen);
 	w->gen = NULL;
 	pv_worker_done(); /* this thread's $var values and pv caches */
+	rt_proc_unregister();
 	return NULL;
 }
 
@@ -381,6 +420,13 @@ static void stats_add(rt_stats_snap *o, rt_stats *s)
 	ADD(drop_replies);
 	ADD(err_requests);
 	ADD(err_replies);
+	for (int i = 0; i < RT_STAT_METHODS; i++)
+		ADD(rcv_requests_m[i]);
+	for (int c = 0; c < 6; c++)
+		for (int i = 0; i < RT_STAT_RPL_SLOTS; i++)
+			ADD(rcv_replies_c[c][i]);
+	for (int i = 0; i < RT_STAT_RPL_CODES; i++)
+		ADD(rcv_replies_code[i]);
 #undef ADD
 }
 
@@ -389,9 +435,12 @@ int rt_workers_start(int n)
 	if (n < 1)
 		n = 1;
 	atomic_store(&stopping, 0);
+	pthread_mutex_lock(&workers_lock);
 	memset(&retired, 0, sizeof retired);
-	if (!(workers = calloc((size_t)n, sizeof *workers)))
+	if (!(workers = calloc((size_t)n, sizeof *workers))) {
+		pthread_mutex_unlock(&workers_lock);
 		return -1;
+	}
 	for (nworkers = 0; nworkers < n; nworkers++) {
 		rt_worker *w = rt_worker_new(nworkers);
 		if (!w)
@@ -404,10 +453,12 @@ int rt_workers_start(int n)
 		w->running = 1;
 		workers[nworkers] = w;
 	}
+	pthread_mutex_unlock(&workers_lock);
 	rt_log(RT_L_INFO, "%d workers on %d socket(s), %s", n, rt_sock_count(),
 	       rt_reuseport ? "a socket per worker (SO_REUSEPORT)" : "sockets shared by all workers");
 	return 0;
 fail:
+	pthread_mutex_unlock(&workers_lock);
 	rt_workers_stop();
 	return -1;
 }
@@ -415,15 +466,18 @@ fail:
 void rt_workers_stop(void)
 {
 	atomic_store(&stopping, 1);
-	for (int i = 0; i < nworkers; i++) {
+	for (int i = 0; i < nworkers; i++)
 		if (workers[i]->running)
 			pthread_join(workers[i]->thread, NULL);
+	pthread_mutex_lock(&workers_lock);
+	for (int i = 0; i < nworkers; i++) {
 		stats_add(&retired, &workers[i]->stats);
 		rt_worker_free(workers[i]);
 	}
 	free(workers);
 	workers = NULL;
 	nworkers = 0;
+	pthread_mutex_unlock(&workers_lock);
 }
 
 int rt_workers_count(void)
@@ -433,7 +487,9 @@ int rt_workers_count(void)
 
 void rt_stats_sum(rt_stats_snap *o)
 {
+	pthread_mutex_lock(&workers_lock);
 	*o = retired;
 	for (int i = 0; i < nworkers; i++)
 		stats_add(o, &workers[i]->stats);
+	pthread_mutex_unlock(&workers_lock);
 }

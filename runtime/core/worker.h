@@ -20,6 +20,16 @@
 #define RT_SENDBUF  65536  /* an edited message (new Via, lumps) */
 #define RT_OUTQ     262144 /* bytes a receive batch may queue for one sendmmsg */
 
+/* Kamailio's per-method counters (rpc_core.c names them core:...):
+ *   rcv_requests_m[enum sip_method]      rcv_requests_<method> (OTHER unused)
+ *   rcv_replies_c[class - 1][slot]       rcv_replies_<class>xx (slot 0) and
+ *        rcv_replies_<class>xx_<method> (slots 1.. : bye cancel invite
+ *        message prack refer reg update, by the CSeq method)
+ *   rcv_replies_code[i]                  rcv_replies_18x/401/404/407/480/486 */
+#define RT_STAT_METHODS 15
+#define RT_STAT_RPL_SLOTS 9
+#define RT_STAT_RPL_CODES 6
+
 /* Counters, one set per worker (no sharing, no locked instructions: each is
  * written by its worker only and read with relaxed loads by rt_stats_sum). */
 typedef struct rt_stats {
@@ -27,12 +37,18 @@ typedef struct rt_stats {
 	atomic_uint_fast64_t fwd_requests, fwd_replies;
 	atomic_uint_fast64_t drop_requests, drop_replies;
 	atomic_uint_fast64_t err_requests, err_replies;
+	atomic_uint_fast64_t rcv_requests_m[RT_STAT_METHODS];
+	atomic_uint_fast64_t rcv_replies_c[6][RT_STAT_RPL_SLOTS];
+	atomic_uint_fast64_t rcv_replies_code[RT_STAT_RPL_CODES];
 } rt_stats;
 
 /* A plain snapshot (summed over workers). */
 typedef struct rt_stats_snap {
 	uint64_t rcv_requests, rcv_replies, fwd_requests, fwd_replies;
 	uint64_t drop_requests, drop_replies, err_requests, err_replies;
+	uint64_t rcv_requests_m[RT_STAT_METHODS];
+	uint64_t rcv_replies_c[6][RT_STAT_RPL_SLOTS];
+	uint64_t rcv_replies_code[RT_STAT_RPL_CODES];
 } rt_stats_snap;
 
 #define RT_STAT_INC(w, field)                                                                 \
@@ -86,6 +102,7 @@ int rt_workers_start(int n);
 /* Ask them to stop and wait (each returns within one poll timeout). */
 void rt_workers_stop(void);
 int rt_workers_count(void);
+/* Any thread, also while workers start or stop. */
 void rt_stats_sum(rt_stats_snap *out);
 
 /* Process one datagram as a worker does: parse, fill m, run the script,

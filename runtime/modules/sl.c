@@ -15,19 +15,65 @@
  * two CRC-16s of the top Via and the Call-ID, so a retransmission gets the
  * same tag and the ACK for the reply can be recognized.
  *
- * send_reply() replies through tm when the request has a transaction; until
- * tm offers that, it always replies statelessly here.
+ * send_reply() replies through tm (tm_send_reply) when the message has a
+ * transaction the script created or found, else statelessly here.
  */
 #include "modules/mod.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "core/stats.h"
 #include "sip/build.h"
 
 #define SL_DEFAULT_CODE 500
 #define SL_DEFAULT_REASON "Internal Server Error"
 #define SL_BUF 65536
+
+/* Statistics (group sl), as Kamailio 5.6.3 counts them: every reply sent
+ * counts in sent_replies and in one code bucket, where 1xx (and codes past
+ * 699) count as xxx_replies, so 1xx_replies stays 0 as in Kamailio; a reply
+ * that could not be sent (an ACK, a bad code, a send error) counts in
+ * failures; received_ACKs are the ACKs absorbed before the script.
+ * sent_err_replies is Kamailio's and never moves there either.  Not
+ * resettable, as in Kamailio. */
+enum { SL_1XX, SL_200, SL_202, SL_2XX, SL_300, SL_301, SL_302, SL_3XX, SL_400, SL_401, SL_403,
+       SL_404, SL_407, SL_408, SL_483, SL_4XX, SL_500, SL_5XX, SL_6XX, SL_XXX, SL_SENT,
+       SL_SENT_ERR, SL_FAILURES, SL_ACKS, SL_NSTATS };
+static const char *const sl_stat_names[SL_NSTATS] = {
+	"1xx_replies", "200_replies", "202_replies", "2xx_replies", "300_replies", "301_replies",
+	"302_replies", "3xx_replies", "400_replies", "401_replies", "403_replies", "404_replies",
+	"407_replies", "408_replies", "483_replies", "4xx_replies", "500_replies", "5xx_replies",
+	"6xx_replies", "xxx_replies", "sent_replies", "sent_err_replies", "failures",
+	"received_ACKs",
+};
+static rt_stat_mt *sl_stats;
+
+void sl_stats_init(void)
+{
+	sl_stats = rt_stat_mt_new("sl", sl_stat_names, SL_NSTATS, RT_STAT_NO_RESET);
+}
+
+void sl_count_filtered_ack(void)
+{
+	rt_stat_mt_inc(sl_stats, SL_ACKS);
+}
+
+static void sl_count(int code)
+{
+	static const struct { int code, idx; } exact[] = {
+		{ 200, SL_200 }, { 202, SL_202 }, { 300, SL_300 }, { 301, SL_301 }, { 302, SL_302 },
+		{ 400, SL_400 }, { 401, SL_401 }, { 403, SL_403 }, { 404, SL_404 }, { 407, SL_407 },
+		{ 408, SL_408 }, { 483, SL_483 }, { 500, SL_500 },
+	};
+	static const int bucket[] = { SL_XXX, SL_XXX, SL_2XX, SL_3XX, SL_4XX, SL_5XX, SL_6XX };
+	int idx = code >= 100 && code < 700 ? bucket[code / 100] : SL_XXX;
+	for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
+		if (exact[i].code == code)
+			idx = exact[i].idx;
+	rt_stat_mt_inc(sl_stats, idx);
+	rt_stat_mt_inc(sl_stats, SL_SENT);
+}
 
 static _Thread_local char sl_buf[SL_BUF];
 static _Thread_local char tag_md5[32];
@@ -127,8 +173,20 @@ static rc_str dset_contact(rc_msg_t *m)
 	return r;
 }
 
-/* Builds and sends one stateless reply: 1, or -1 (logged). */
+static int sl_reply_build(rc_msg_t *m, int code, rc_str reason);
+
+/* Builds and sends one stateless reply: 1, or -1 (logged; sl:failures). */
 static int sl_reply_helper(rc_msg_t *m, int code, rc_str reason)
+{
+	int rc = sl_reply_build(m, code, reason);
+	if (rc > 0)
+		sl_count(code);
+	else
+		rt_stat_mt_inc(sl_stats, SL_FAILURES);
+	return rc;
+}
+
+static int sl_reply_build(rc_msg_t *m, int code, rc_str reason)
 {
 	if (!m->sip.is_request) {
 		rt_log(RT_L_ERR, "sl: cannot reply to a reply");
@@ -223,6 +281,20 @@ int sl_reply(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
 
 int sl_send_reply_tm(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
 {
+	/* with a transaction the script created or found (t_newtran,
+	   t_check_trans, a failure or onreply route): a stateful reply, as
+	   Kamailio's send_reply goes through tm */
+	if (m->tm_t) {
+		int code;
+		rc_str reason;
+		if (mod_arg_int(m, c, &argv[0], &code) < 0) {
+			code = SL_DEFAULT_CODE;
+			reason = (rc_str){ SL_DEFAULT_REASON, (int)sizeof SL_DEFAULT_REASON - 1 };
+		} else {
+			reason = mod_arg_str(m, c, &argv[1]);
+		}
+		return tm_send_reply(m, c, code, reason);
+	}
 	return sl_call(m, c, argv);
 }
 
