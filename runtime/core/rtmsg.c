@@ -1,9 +1,12 @@
-/* rtmsg.c: per-message reset and scratch memory (rc_tmp). */
+/* rtmsg.c: per-message reset and scratch memory (rc_tmp); local To-tags. */
 #include "core/rtmsg.h"
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "pv/pv.h"
 
 void rt_msg_reset(rc_msg_t *m)
 {
@@ -54,4 +57,20 @@ void rc_script_error(rc_msg_t *m, const char *where, const char *what)
 {
 	(void)m;
 	rt_log(RT_L_ERR, "%s: %s", where ? where : "?", what ? what : "error");
+}
+
+const char *rt_local_tag_md5(const char *seed, char buf[32], const rt_sock **sock)
+{
+	const rt_sock *s = rt_sock_at(0);
+	if (*sock && s == *sock)
+		return buf;
+	char port[16];
+	rc_str parts[3] = { { seed, (int)strlen(seed) }, { "", 0 }, { "", 0 } };
+	if (s) {
+		parts[1] = (rc_str){ s->ip, (int)strlen(s->ip) };
+		parts[2] = (rc_str){ port, snprintf(port, sizeof port, "%d", s->port) };
+	}
+	pv_md5_hex(parts, 3, buf);
+	*sock = s;
+	return buf;
 }

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/rtmsg.h"
 #include "core/stats.h"
 #include "sip/build.h"
 
@@ -78,26 +79,11 @@ static void sl_count(int code)
 static _Thread_local char sl_buf[SL_BUF];
 static _Thread_local char tag_md5[32];
 static _Thread_local const rt_sock *tag_sock;
-static _Thread_local int tag_ready;
 
-/* The constant half of the To-tag, per first listen socket. */
+/* The constant half of the To-tag (rtmsg.h). */
 static const char *tag_base(void)
 {
-	const rt_sock *s = rt_sock_at(0);
-	if (!tag_ready || s != tag_sock) {
-		char port[16];
-		rc_str parts[3] = { { "KAMAILIO-stateless", 18 }, { "", 0 }, { "", 0 } };
-		if (s) {
-			parts[1].s = s->ip;
-			parts[1].len = (int)strlen(s->ip);
-			parts[2].s = port;
-			parts[2].len = snprintf(port, sizeof port, "%d", s->port);
-		}
-		pv_md5_hex(parts, 3, tag_md5);
-		tag_sock = s;
-		tag_ready = 1;
-	}
-	return tag_md5;
+	return rt_local_tag_md5("KAMAILIO-stateless", tag_md5, &tag_sock);
 }
 
 int sl_is_local_ack(rc_msg_t *m)

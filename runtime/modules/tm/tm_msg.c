@@ -16,6 +16,8 @@
  */
 #include "modules/tm/tm.h"
 
+#include "core/rtmsg.h"
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
@@ -127,28 +129,13 @@ void tm_calc_md5(tm_cell *t, rc_msg_t *m)
 	pv_md5_hex(src, n, t->md5);
 }
 
-/* The constant half of tm's To-tag, per first listen socket. */
-static _Thread_local char tag_md5[TM_MD5_LEN];
+/* The constant half of tm's To-tag (rtmsg.h). */
+static _Thread_local char tag_md5[32];
 static _Thread_local const rt_sock *tag_sock;
-static _Thread_local int tag_ready;
 
 static const char *tag_base(void)
 {
-	const rt_sock *s = rt_sock_at(0);
-	if (!tag_ready || s != tag_sock) {
-		char port[16];
-		rc_str parts[3] = { { "SER-TM/tags", 11 }, { "", 0 }, { "", 0 } };
-		if (s) {
-			parts[1].s = s->ip;
-			parts[1].len = (int)strlen(s->ip);
-			parts[2].s = port;
-			parts[2].len = snprintf(port, sizeof port, "%d", s->port);
-		}
-		pv_md5_hex(parts, 3, tag_md5);
-		tag_sock = s;
-		tag_ready = 1;
-	}
-	return tag_md5;
+	return rt_local_tag_md5("SER-TM/tags", tag_md5, &tag_sock);
 }
 
 void tm_addr_text(const void *sa, char out[48])
@@ -301,70 +288,7 @@ int tm_build_from_branch(tm_cell *t, int bi, const char *method, rc_str to_line,
 
 const char *tm_status_text(int code)
 {
-	switch (code) {
-	case 100: return "Trying";
-	case 180: return "Ringing";
-	case 181: return "Call Is Being Forwarded";
-	case 182: return "Queued";
-	case 183: return "Session Progress";
-	case 200: return "OK";
-	case 300: return "Multiple Choices";
-	case 301: return "Moved Permanently";
-	case 302: return "Moved Temporarily";
-	case 305: return "Use Proxy";
-	case 380: return "Alternative Service";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 402: return "Payment Required";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 406: return "Not Acceptable";
-	case 407: return "Proxy Authentication Required";
-	case 408: return "Request Timeout";
-	case 410: return "Gone";
-	case 413: return "Request Entity Too Large";
-	case 414: return "Request-URI Too Long";
-	case 415: return "Unsupported Media Type";
-	case 416: return "Unsupported URI Scheme";
-	case 417: return "Bad Extension";
-	case 421: return "Extension Required";
-	case 423: return "Interval Too Brief";
-	case 480: return "Temporarily Unavailable";
-	case 481: return "Call/Transaction Does Not Exist";
-	case 482: return "Loop Detected";
-	case 483: return "Too Many Hops";
-	case 484: return "Address Incomplete";
-	case 485: return "Ambiguous";
-	case 486: return "Busy Here";
-	case 487: return "Request Terminated";
-	case 488: return "Not Acceptable Here";
-	case 491: return "Request Pending";
-	case 500: return "Server Internal Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Server Time-Out";
-	case 505: return "Version Not Supported";
-	case 513: return "Message Too Large";
-	case 600: return "Busy Everywhere";
-	case 603: return "Decline";
-	case 604: return "Does Not Exist Anywhere";
-	case 606: return "Not Acceptable";
-	}
-	if (code >= 600)
-		return "Global Failure";
-	if (code >= 500)
-		return "Server Failure";
-	if (code >= 400)
-		return "Request Failure";
-	if (code >= 300)
-		return "Redirection";
-	if (code >= 200)
-		return "Successful";
-	if (code >= 100)
-		return "Provisional";
-	return "Unspecified";
+	return sip_reason_phrase(code); /* one table for every local reply */
 }
 
 /* Kamailio's err2reason_phrase, for the replies tm sends on its own errors. */
