@@ -64,7 +64,8 @@ typedef struct tm_conf {
 	rc_str default_reason;
 	rc_str fr_avp, fr_inv_avp;       /* $avp names for per-request timers, or s == NULL */
 	int fr_avp_int, fr_inv_avp_int;  /* the name is an i: one */
-	const char *tw_append;           /* the tw_append modparam as written (t_write_unix) */
+	struct tm_tw_app *tw_apps;       /* tw_append definitions (tm_tw.c), or NULL */
+	rc_str contacts_avp, contact_flows_avp; /* $xavp names of t_load_contacts (s NULL: off) */
 	int unix_tx_timeout;
 	rc_route_fn local_request;       /* event_route[tm:local-request] */
 	rt_gen *gen;
@@ -230,6 +231,8 @@ typedef struct tm_cell {
 	int suspend_ruri_new;         /* t_suspend: the R-URI was still new */
 	struct tm_avp *avps;          /* the transaction's $avp values, oldest first */
 	int navps;
+	struct tm_contact *contacts;  /* t_load_contacts' contacts left (tm_serial.c) */
+	int ncontacts;
 } tm_cell;
 
 typedef struct tm_avp {
@@ -475,6 +478,16 @@ int tmx_prep_callid(rc_gen_t *g, rc_arg *argv, int argc, const char *where);
 int tmx_prep_reply_callid(rc_gen_t *g, rc_arg *argv, int argc, const char *where);
 /* t_precheck_trans: forget the request recorded for m. */
 void tm_precheck_done(rc_msg_t *m);
+
+/* ---- t_write_req / t_write_unix (tm_tw.c), serial forking (tm_serial.c) ------------- */
+
+/* The tw_append modparams of a generation into c->tw_apps: 0, or -1 (logged). */
+int tm_tw_conf(rc_gen_t *g, tm_conf *c);
+int tm_prep_tw(rc_gen_t *g, rc_arg *argv, int argc, const char *where);
+/* The contacts_avp $xavp items of m into the cell, and back on a message
+ * of a route tm runs (called with the $avp values: tm_avps_save/load). */
+void tm_serial_save(tm_cell *t, rc_msg_t *m);
+void tm_serial_load(tm_cell *t, rc_msg_t *m);
 
 /* ---- for tests -------------------------------------------------------------------------------- */
 

@@ -157,9 +157,18 @@ static int tm_gen_init(rc_gen_t *g)
 	str_param(g, "default_reason", &c->default_reason);
 	avp_param(g, "fr_timer_avp", &c->fr_avp, &c->fr_avp_int);
 	avp_param(g, "fr_inv_timer_avp", &c->fr_inv_avp, &c->fr_inv_avp_int);
-	const rc_param_def *tw = param(g, "tw_append");
-	if (tw && tw->type == RC_STR)
-		c->tw_append = tw->s;
+	if (tm_tw_conf(g, c) < 0)
+		return -1;
+	str_param(g, "contacts_avp", &c->contacts_avp);
+	str_param(g, "contact_flows_avp", &c->contact_flows_avp);
+	if (c->contacts_avp.len == 0)
+		c->contacts_avp = (rc_str){ NULL, 0 };
+	if (c->contact_flows_avp.len == 0)
+		c->contact_flows_avp = (rc_str){ NULL, 0 };
+	if (c->contacts_avp.s && !c->contact_flows_avp.s) {
+		rt_log(RT_L_ERR, "modparam(\"tm\"): contact_flows_avp param has not been defined");
+		return -1;
+	}
 	inert(g, "delete_timer", "a transaction is freed with its last reference, no retry timer");
 	inert(g, "syn_branch", "branches are always z9hG4bK<hash>.<md5>.<n> (Kamailio 5.6 has no "
 	      "synonym branches)");
@@ -172,8 +181,6 @@ static int tm_gen_init(rc_gen_t *g)
 	inert(g, "blst_methods_lookup", "no destination blocklist");
 	inert(g, "reparse_on_dns_failover", "no DNS failover (A/AAAA only)");
 	inert(g, "local_ack_mode", "local UAC transactions ACK 2xx replies to the next hop");
-	inert(g, "contacts_avp", "t_load_contacts is not supported yet");
-	inert(g, "contact_flows_avp", "t_next_contact_flow is not supported yet");
 	inert(g, "callid_cseq_matching", "replies are matched by the md5 of the branch");
 	inert(g, "exec_time_check", "routes are not timed");
 	inert(g, "reply_relay_mode", "always 1: a 2xx after the final reply is relayed, not stored");
@@ -294,6 +301,12 @@ const rt_fn tm_fns[] = {
 	{ "tm_t_set_no_e2e_cancel_reason", tm_t_set_no_e2e_cancel_reason, tm_prep_pv1 },
 	{ "tm_t_disable_e2e_cancel_reason", tm_t_disable_e2e_cancel_reason, tm_prep_pv1 },
 	{ "tm_t_set_disable_internal_reply", tm_t_set_disable_internal_reply, tm_prep_pv1 },
+	/* external applications, serial forking (tm_tw.c, tm_serial.c) */
+	{ "tm_t_write_req", tm_t_write_req, tm_prep_tw },
+	{ "tm_t_write_unix", tm_t_write_unix, tm_prep_tw },
+	{ "tm_t_load_contacts", tm_t_load_contacts, NULL },
+	{ "tm_t_load_contacts_1", tm_t_load_contacts_1, tm_prep_pv1 },
+	{ "tm_t_next_contacts", tm_t_next_contacts, NULL },
 	/* UAC (tm_uac.c) */
 	{ "tm_t_uac_send", tm_t_uac_send, tm_prep_fmt6 },
 	{ 0 },

@@ -150,6 +150,7 @@ static void avp_copy(rc_str name, int iname, const rc_val *v, void *arg)
 void tm_avps_save(tm_cell *t, rc_msg_t *m)
 {
 	avp_ctx a = { t, 0, 0, NULL };
+	tm_serial_save(t, m); /* t_load_contacts' $xavp travels the same way */
 	pv_avp_each(m, avp_count, &a);
 	if (!a.cap) {
 		t->avps = NULL;
@@ -166,6 +167,7 @@ void tm_avps_save(tm_cell *t, rc_msg_t *m)
 void tm_avps_load(tm_cell *t, rc_msg_t *m)
 {
 	m->pv_avps = NULL;
+	tm_serial_load(t, m);
 	for (int i = 0; i < t->navps; i++)
 		pv_avp_set(m, t->avps[i].name, t->avps[i].iname, PV_IDX_NONE, &t->avps[i].v);
 }
