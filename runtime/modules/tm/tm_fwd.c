@@ -66,11 +66,12 @@ static tm_cell *cell_for(rc_msg_t *m, const tm_conf *cf, unsigned hash)
 	int len = m->sip.len;
 	/* the request, one branch of about its size (our Via, Record-Route),
 	   the branch's struct and URIs, the reply kept for retransmissions (an
-	   INVITE's, after its 100 Trying, about the request's size): measured
-	   on calls, with a little room; a serial fork or a longer reply takes a
-	   small chunk more (tm_cell_mem) */
+	   INVITE's, after its 100 Trying, about the request's size; a final
+	   reply alone is kept at its size): measured on calls, with a little
+	   room; a serial fork or a longer reply takes a small chunk more
+	   (tm_cell_mem) */
 	int inv = m->sip.method_id == SIP_M_INVITE;
-	tm_cell *t = tm_cell_new((size_t)(inv ? 3 * len + 680 : 2 * len + 950));
+	tm_cell *t = tm_cell_new((size_t)(inv ? 3 * len + 680 : 2 * len + 720));
 	if (!t)
 		return NULL;
 	t->hash = hash;

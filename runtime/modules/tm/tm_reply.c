@@ -148,9 +148,11 @@ static int keep_resp(tm_cell *t, const char *buf, int len)
 {
 	if (len > t->resp_cap) {
 		/* room for the next, longer, reply: an INVITE's 100 Trying is
-		   followed by a reply about the request's size */
-		int cap = len < 512 ? len + 256 : len + 64;
-		if (t->is_invite && cap < t->req_len + 128)
+		   followed by a reply about the request's size; a final reply
+		   is the last one kept (most non-INVITEs keep only it): no room */
+		int fin = len > 8 && buf[8] >= '2';
+		int cap = fin ? len : len < 512 ? len + 256 : len + 64;
+		if (t->is_invite && !fin && cap < t->req_len + 128)
 			cap = t->req_len + 128;
 		char *d = tm_cell_mem(t, (size_t)cap);
 		if (!d)
