@@ -5,7 +5,7 @@
 set -eu
 need="flex bison libpcre2-dev libosip2-dev libtcc-dev tcc libsqlite3-dev"
 case "${1:-build}" in
-  test)  need="$need clang libclang-rt-14-dev kamailio sipsak python3 kamcli" ;;
+  test)  need="$need clang libclang-rt-14-dev kamailio sipsak python3 kamcli sqlite3" ;;
   bench) need="$need kamailio" ;;
 esac
 missing=""
