@@ -268,7 +268,8 @@ static void put(tw_buf *b, const char *s, int len)
 		b->s = n;
 		b->cap = cap;
 	}
-	memcpy(b->s + b->len, s, (size_t)len);
+	if (len > 0) /* an empty field may come as (NULL, 0) */
+		memcpy(b->s + b->len, s, (size_t)len);
 	b->len += len;
 }
 
