@@ -479,6 +479,13 @@ int tmx_prep_reply_callid(rc_gen_t *g, rc_arg *argv, int argc, const char *where
 /* t_precheck_trans: forget the request recorded for m. */
 void tm_precheck_done(rc_msg_t *m);
 
+/* Kamailio's add_blind_uac (tm_async.c): a branch that sends nothing, its
+ * fr_timer running, so the transaction lives until t_continue, a reply from
+ * outside, or the timeout's 408.  Saves the script's lumps for a first
+ * branch.  Cell locked by the caller; the new branch index, or -1 (logged
+ * with `who`). */
+int tm_add_blind_branch(tm_cell *t, rc_msg_t *m, const char *who);
+
 /* ---- t_write_req / t_write_unix (tm_tw.c), serial forking (tm_serial.c) ------------- */
 
 /* The tw_append modparams of a generation into c->tw_apps: 0, or -1 (logged). */

@@ -43,31 +43,10 @@ int tmx_t_suspend(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
 	    atomic_load(&t->uas_status) < 100)
 		tm_reply(t, m, 100, t->conf->auto_inv_100_reason);
 	tm_lock(t);
-	if (t->nbr == 0 && !(m->tm_mflags & TM_M_FAKED))
-		tm_save_lumps(t, m);
-	t->msg_flags = m->flags;
-	if (t->nbr >= TM_MAX_BRANCHES) {
-		tm_unlock(t);
-		rt_log(RT_L_ERR, "t_suspend: maximum number of branches exceeded");
-		return -1;
-	}
-	tm_branch *b = tm_cell_mem(t, sizeof *b);
-	if (!b) {
+	if (tm_add_blind_branch(t, m, "t_suspend") < 0) {
 		tm_unlock(t);
 		return -1;
 	}
-	memset(b, 0, sizeof *b);
-	b->rb = TM_RB_BLIND;
-	b->on_failure = t->on_failure;
-	b->on_reply = t->on_reply;
-	b->on_bfail = t->on_bfail;
-	long long fr = tm_now() + t->fr;
-	b->fr_at = fr < t->end_of_life ? fr : t->end_of_life;
-	int idx = t->nbr;
-	t->br[idx] = b;
-	atomic_thread_fence(memory_order_release);
-	t->nbr = idx + 1;
-	t->blind = idx;
 	t->flags |= TM_T_SUSPENDED;
 	t->flags &= ~TM_T_CONTINUE;
 	/* the R-URI is new again in the continue route if it is new now */
@@ -155,4 +134,31 @@ out:
 	tm_unlock(t);
 	tm_cell_unref(t);
 	return ret;
+}
+
+int tm_add_blind_branch(tm_cell *t, rc_msg_t *m, const char *who)
+{
+	if (t->nbr >= TM_MAX_BRANCHES) {
+		rt_log(RT_L_ERR, "%s: maximum number of branches exceeded", who);
+		return -1;
+	}
+	if (t->nbr == 0 && !(m->tm_mflags & TM_M_FAKED))
+		tm_save_lumps(t, m);
+	t->msg_flags = m->flags;
+	tm_branch *b = tm_cell_mem(t, sizeof *b);
+	if (!b)
+		return -1;
+	memset(b, 0, sizeof *b);
+	b->rb = TM_RB_BLIND;
+	b->on_failure = t->on_failure;
+	b->on_reply = t->on_reply;
+	b->on_bfail = t->on_bfail;
+	long long fr = tm_now() + t->fr;
+	b->fr_at = fr < t->end_of_life ? fr : t->end_of_life;
+	int idx = t->nbr;
+	t->br[idx] = b;
+	atomic_thread_fence(memory_order_release); /* reply matching reads nbr unlocked */
+	t->nbr = idx + 1;
+	t->blind = idx;
+	return idx;
 }

@@ -524,31 +524,10 @@ static int write_unix(const char *path, const tw_buf *b)
 static int add_blind(rc_msg_t *m, tm_cell *t)
 {
 	tm_lock(t);
-	if (t->nbr >= TM_MAX_BRANCHES) {
-		tm_unlock(t);
-		rt_log(RT_L_ERR, "t_write: maximum number of branches exceeded");
-		return -1;
-	}
-	if (t->nbr == 0 && !(m->tm_mflags & TM_M_FAKED))
-		tm_save_lumps(t, m);
-	t->msg_flags = m->flags;
-	tm_branch *b = tm_cell_mem(t, sizeof *b);
-	if (!b) {
+	if (tm_add_blind_branch(t, m, "t_write") < 0) {
 		tm_unlock(t);
 		return -1;
 	}
-	memset(b, 0, sizeof *b);
-	b->rb = TM_RB_BLIND;
-	b->on_failure = t->on_failure;
-	b->on_reply = t->on_reply;
-	b->on_bfail = t->on_bfail;
-	long long fr = tm_now() + t->fr;
-	b->fr_at = fr < t->end_of_life ? fr : t->end_of_life;
-	int idx = t->nbr;
-	t->br[idx] = b;
-	atomic_thread_fence(memory_order_release);
-	t->nbr = idx + 1;
-	t->blind = idx;
 	t->flags |= TM_T_NOISY_CTIMER;
 	tm_timer_update(t);
 	tm_unlock(t);
