@@ -215,6 +215,34 @@ run_mode() {
 run_mode jit
 run_mode bin
 
+# Two sockets: the workers wait in epoll (one socket: in recvmmsg itself);
+# both must answer, and a stop must still end the process promptly.
+P2=$((base + 3))
+"$ROUTEC" run -l "udp:127.0.0.1:$PROXY_PORT" -l "udp:127.0.0.1:$P2" -n 2 -E -D NEXT_HOP_PORT="$UAS_PORT" samples/default.cfg \
+	>"$tmp/two.log" 2>&1 &
+TWO_PID=$!
+pids="$pids $TWO_PID"
+i=0
+while [ $i -lt 50 ] && ! grep -q "serving" "$tmp/two.log"; do sleep 0.1; i=$((i + 1)); done
+for port in "$PROXY_PORT" "$P2"; do
+	if "$SIPUA" send --to "127.0.0.1:$port" --bind "127.0.0.1:$UA_PORT" --msg tests/sip/msgs/options.sip \
+		--expect 200 --timeout 3000 --set proxy="127.0.0.1:$port" --set maxfwd=70 --set call_id="two-$port" \
+		--set branch=z9hG4bK-two-1 --set from_tag=ft-2 --record "$tmp/two-$port.rx" --quiet >/dev/null 2>&1 &&
+		grep -q "^SIP/2.0 200" "$tmp/two-$port.rx"; then
+		ok "two sockets: OPTIONS to the socket on port $port answered"
+	else
+		ko "two sockets: OPTIONS to the socket on port $port answered" "$(tail -n 3 "$tmp/two.log" | tr '\n' ' ')"
+	fi
+done
+kill "$TWO_PID" 2>/dev/null
+i=0
+while [ $i -lt 30 ] && kill -0 "$TWO_PID" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$TWO_PID" 2>/dev/null; then
+	ko "two sockets: SIGTERM ends the proxy within 3 s" "still running"
+else
+	ok "two sockets: SIGTERM ends the proxy within 3 s"
+fi
+
 # Both ways, the same bytes: what the caller received from the proxy, and what
 # the proxy sent on to the UAS (the UAS's own replies carry random tags).
 for f in options.rx maxfwd.rx uas-invite.rec; do
