@@ -465,6 +465,9 @@ assert d["Domain"] == "location", d
 aor = d["AoRs"][0]["Info"]
 assert aor["AoR"] == "alice" and aor["Contacts"][0]["Contact"]["Address"].startswith("sip:alice@127.0.0.1"), aor
 ' "$tmp/ul.json"
+	ctl -p "$PID_U" core.psx >"$tmp/psx-u.json"
+	check "core.psx lists the usrloc timer thread" "$(head -c 300 "$tmp/psx-u.json")" \
+		grep -q '"DSC": *"usrloc timer"' "$tmp/psx-u.json"
 	RPCFIFOPATH=$tmp/u.fifo timeout 20 kamctl rpc ul.dump >"$tmp/kamctl.ul" 2>&1
 	check "kamctl rpc ul.dump" "$(head -c 300 "$tmp/kamctl.ul")" grep -q '"AoR": *"alice"' "$tmp/kamctl.ul"
 	sed "s|^srvaddr=.*|srvaddr=$RUN/routec_rpc.$PID_U.sock|" "$tmp/kamcli.ini" >"$tmp/kamcli-u.ini"

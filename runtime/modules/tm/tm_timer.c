@@ -28,6 +28,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/rpc.h"
+
 #define TM_TICK_MS 10
 #define TM_SLOTS 4096
 #define TM_SHARDS 16
@@ -325,6 +327,7 @@ static void *timer_main(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	tm_set_cur_worker(NULL);
+	rt_proc_register("tm timer");
 	size_t cap = 256, n;
 	tm_cell **due = malloc(cap * sizeof *due);
 	long long last = tm_now() / TM_TICK_MS;
@@ -392,6 +395,7 @@ static void *timer_main(void *arg)
 		}
 	}
 	free(due);
+	rt_proc_unregister();
 	pv_worker_done(); /* $var values routes run here may have set */
 	return NULL;
 }

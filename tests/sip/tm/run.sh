@@ -163,6 +163,13 @@ run_loss() {
 	"current=0 waiting=0 "*) ok "$T loss: no transaction left after the wait timer (tm.stats: $st)" ;;
 	*) ko "$T loss: no transaction left after the wait timer" "25 s after the last call, tm.stats: $st" ;;
 	esac
+	if [ -n "$ctl" ]; then
+		if "$ROUTEC" ctl -u "127.0.0.1:$RPC" core.psx 2>&1 | grep -q '"DSC": *"tm timer"'; then
+			ok "$T core.psx lists the tm timer thread"
+		else
+			ko "$T core.psx lists the tm timer thread" "$("$ROUTEC" ctl -u "127.0.0.1:$RPC" core.psx 2>&1 | head -c 300)"
+		fi
+	fi
 	proxy_stop loss.cfg
 }
 
