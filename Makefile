@@ -25,7 +25,7 @@ LDLIBS  += -lpcre2-8
 GENFLAGS := $(CSTD) $(OPT) -Wall -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter \
             -I$(B)/gen -Igrammar -Icompiler -Iruntime/include -Iruntime
 
-DRIVER_SRC := compiler/jit.c compiler/build.c compiler/reload.c compiler/reload_diff.c compiler/ctl.c
+DRIVER_SRC := compiler/jit.c compiler/build.c $(wildcard compiler/reload*.c) compiler/ctl.c
 FRONT_SRC := grammar/pp.c grammar/pp_subst.c $(filter-out compiler/main.c $(DRIVER_SRC),$(wildcard compiler/*.c))
 FRONT_OBJ := $(FRONT_SRC:%.c=$(B)/%.o) $(B)/gen/lexer.o $(B)/gen/parser.o
 # DRIVER_SRC: the parts of the compiler that need the runtime or libtcc, only

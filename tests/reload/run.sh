@@ -41,7 +41,9 @@ base=$((50000 + ($$ % 240) * 20))
 # ---- 1. in one process ------------------------------------------------------------------
 if cc -std=c11 -D_GNU_SOURCE -g -Wall -Wextra -Werror $cflags -I"$B/gen" -Igrammar -Icompiler \
 	-Iruntime/include -Iruntime -o "$tmp/reload_test" tests/reload/reload_test.c \
-	"$B/compiler/reload.o" "$B/compiler/reload_diff.o" "$B/compiler/jit.o" \
+	"$B/compiler/reload.o" "$B/compiler/reload_build.o" "$B/compiler/reload_watch.o" \
+	"$B/compiler/reload_job.o" "$B/compiler/reload_rpc.o" "$B/compiler/reload_diff.o" \
+	"$B/compiler/jit.o" \
 	"$B/gen/jit_header.o" "$B/libfront.a" "$B/librt.a" \
 	-ltcc -ldl -lpcre2-8 -lsqlite3 -lm -lpthread 2>"$tmp/cc.log"; then
 	reloads=1000
