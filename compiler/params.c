@@ -85,7 +85,7 @@ static int value_fits(params_kind k, const ast_node *v)
 
 /* Edit distance (insert, delete, substitute, swap two neighbours), capped:
  * enough to suggest `children` for `chlidren`. */
-static int distance(const char *a, const char *b)
+int params_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	if (la > 40 || lb > 40)
@@ -118,7 +118,7 @@ static const char *closest(const char *name)
 		bd = 2;
 	bd++;
 	for (size_t i = 0; i < NPARAMS; i++) {
-		int dd = distance(name, table[i].name);
+		int dd = params_distance(name, table[i].name);
 		if (dd < bd) {
 			bd = dd;
 			best = table[i].name;

@@ -14,5 +14,8 @@ typedef enum {
 const char *params_canonical(const char *spelling);
 /* Check an AST_PARAM: known name, value of the right kind. */
 void params_check_global(diag_ctx *d, const ast_node *param);
+/* Edit distance (insert, delete, substitute, swap two neighbours) for "did you
+ * mean" hints; 99 for names over 40 characters. */
+int params_distance(const char *a, const char *b);
 
 #endif

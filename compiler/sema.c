@@ -1,9 +1,8 @@
-/* sema.c: name resolution, the call graph and route types, modparam checks.
- * Function arguments are checked in sema_call.c, expressions in sema_expr.c,
- * lint rules in lint.c. */
+/* sema.c: name resolution, the call graph and route types.  Function
+ * arguments are checked in sema_call.c, expressions in sema_expr.c,
+ * modparam() in sema_modparam.c, lint rules in lint.c. */
 #include "sema.h"
 
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -306,51 +305,6 @@ static void check_unused(sema_ctx *s, const graph *g)
 	}
 }
 
-/* ---- modparam ------------------------------------------------------------ */
-
-static void check_modparam(sema_ctx *s, const ast_node *n)
-{
-	const ast_node *mod = n->kids.v[0], *name = n->kids.v[1], *val = n->kids.v[2];
-	char *re = malloc(mod->slen + 8);
-	if (!re)
-		abort();
-	sprintf(re, "^(%s)$", mod->str);
-	regex_t rx;
-	if (regcomp(&rx, re, REG_EXTENDED | REG_ICASE | REG_NOSUB)) {
-		diag_report(s->d, DIAG_ERROR, "modparam", mod->span, "bad module regex '%s'", mod->str);
-		free(re);
-		return;
-	}
-	free(re);
-	int matched = 0;
-	for (int i = 0; i < s->nmodules; i++) {
-		if (regexec(&rx, s->modules[i], 0, NULL, 0))
-			continue;
-		matched++;
-		if (!sema_module_known(s->modules[i]))
-			continue;
-		const sema_param *p = sema_param_find(s->modules[i], name->str);
-		if (!p) {
-			diag_report(s->d, DIAG_ERROR, "modparam", name->span,
-			            "module '%s' has no parameter '%s'", s->modules[i], name->str);
-			continue;
-		}
-		int is_str = val->kind == AST_STR || val->kind == AST_PV;
-		if (is_str != sema_param_is_str(p) && !sema_param_any(p))
-			diag_report(s->d, DIAG_ERROR, "modparam", val->span,
-			            "parameter '%s' of module '%s' takes %s", name->str, s->modules[i],
-			            sema_param_is_str(p) ? "a string" : "an integer");
-	}
-	regfree(&rx);
-	if (!matched) {
-		diag *dg = diag_report(s->d, DIAG_ERROR, "modparam", mod->span,
-		                       "no loaded module matches '%s'", mod->str);
-		if (sema_module_known(mod->str))
-			diag_note_add(dg, mod->span,
-			              "add 'loadmodule \"%s.so\"' before this line", mod->str);
-	}
-}
-
 /* ---- the driver ---------------------------------------------------------- */
 
 static void check_route_bodies(sema_ctx *s)
@@ -375,7 +329,7 @@ void sema_check(const ast_node *root, diag_ctx *d, const sema_opts *o)
 	pv_set_modules(s.modules, s.nmodules);
 	for (int i = 0; i < root->kids.n; i++)
 		if (root->kids.v[i]->kind == AST_MODPARAM)
-			check_modparam(&s, root->kids.v[i]);
+			sema_check_modparam(&s, root->kids.v[i]);
 	graph g = { 0 };
 	for (int i = 0; i < s.nroutes; i++)
 		edges_in(&s, &g, &s.routes[i], s.routes[i].node->a);

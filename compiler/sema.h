@@ -63,6 +63,8 @@ const char *sema_ctx_name(unsigned ctx_bit);
 void sema_note_path(sema_ctx *s, diag *dg, sema_route *r, unsigned ctx_bit);
 /* Check the statements of one block of route `r`, which runs in `ctx`. */
 void sema_check_block(sema_ctx *s, sema_route *r, unsigned ctx, const ast_node *block);
+/* One modparam()/modparamx() statement (sema_modparam.c). */
+void sema_check_modparam(sema_ctx *s, const ast_node *n);
 void lint_check(sema_ctx *s);
 
 #endif

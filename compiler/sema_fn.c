@@ -268,6 +268,11 @@ int sema_param_any(const sema_param *p)
 	return 0;
 }
 
+const sema_param *sema_param_at(int i)
+{
+	return i >= 0 && i < NPARAMS ? &params[i] : NULL;
+}
+
 int sema_module_known(const char *module)
 {
 	init();

@@ -98,6 +98,9 @@ const sema_param *sema_param_next(const sema_param *p);
 int sema_param_is_str(const sema_param *p);
 /* 1 when the parameter takes both a string and an integer. */
 int sema_param_any(const sema_param *p);
+/* The i-th row of the table (modparams.def order: grouped by module), NULL past
+ * the end: for "did you mean" over a module's parameters. */
+const sema_param *sema_param_at(int i);
 
 /* 1 when `module` is a Kamailio 5.6 module (or "core"). */
 int sema_module_known(const char *module);
