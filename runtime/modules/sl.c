@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "core/rtmsg.h"
+#include "core/scratch.h"
 #include "core/stats.h"
 #include "sip/build.h"
 
@@ -76,7 +77,7 @@ static void sl_count(int code)
 	rt_stat_mt_inc(sl_stats, SL_SENT);
 }
 
-static _Thread_local char sl_buf[SL_BUF];
+static _Thread_local void *sl_buf_slot; /* SL_BUF bytes (core/scratch.h) */
 static _Thread_local char tag_md5[32];
 static _Thread_local const rt_sock *tag_sock;
 
@@ -219,7 +220,10 @@ static int sl_reply_build(rc_msg_t *m, int code, rc_str reason)
 	}
 	r.headers.s = hdrs.s;
 	r.headers.len = hdrs.len;
-	int len = sip_build_reply(&m->sip, &r, sl_buf, sizeof sl_buf);
+	char *sl_buf = rt_scratch(&sl_buf_slot, SL_BUF);
+	if (!sl_buf)
+		return -1;
+	int len = sip_build_reply(&m->sip, &r, sl_buf, SL_BUF);
 	if (len < 0) {
 		rt_log(RT_L_ERR, "sl: cannot build the %d reply: %s", code, sip_strerror(len));
 		return -1;

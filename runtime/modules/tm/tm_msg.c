@@ -17,6 +17,7 @@
 #include "modules/tm/tm.h"
 
 #include "core/rtmsg.h"
+#include "core/scratch.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -219,8 +220,11 @@ int tm_build_from_branch(tm_cell *t, int bi, const char *method, rc_str to_line,
                          char *out, int cap)
 {
 	const tm_branch *b = t->br[bi];
-	static _Thread_local sip_msg inv;
-	if (!b->buf || sip_parse(&inv, b->buf, (size_t)b->len) < 0 || !inv.is_request) {
+	static _Thread_local void *inv_slot;
+	sip_msg *inv = rt_scratch_zero(&inv_slot, sizeof *inv);
+	if (!inv)
+		return -1;
+	if (!b->buf || sip_parse(inv, b->buf, (size_t)b->len) < 0 || !inv->is_request) {
 		rt_log(RT_L_ERR, "tm: no request to build a %s from on branch %d", method, bi);
 		return -1;
 	}
@@ -229,12 +233,12 @@ int tm_build_from_branch(tm_cell *t, int bi, const char *method, rc_str to_line,
 	put(&o, method, ml);
 	put(&o, " ", 1);
 	/* the rest of the first line as sent */
-	const char *rest = inv.ruri.s, *eol = inv.buf + inv.hdrs_start;
+	const char *rest = inv->ruri.s, *eol = inv->buf + inv->hdrs_start;
 	put(&o, rest, (int)(eol - rest));
 	int first_via = 1;
-	for (int i = 0; i < inv.nhdrs; i++) {
-		const sip_hdr *h = &inv.hdrs[i];
-		const char *line = inv.buf + h->start;
+	for (int i = 0; i < inv->nhdrs; i++) {
+		const sip_hdr *h = &inv->hdrs[i];
+		const char *line = inv->buf + h->start;
 		int llen = h->end - h->start;
 		switch (h->type) {
 		case SIP_H_VIA:

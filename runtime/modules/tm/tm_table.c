@@ -29,10 +29,11 @@ struct tm_chunk {
 
 typedef struct tm_bucket {
 	tm_cell *head;
-	unsigned next_label;
+	unsigned next_label;  /* labels handed out, counted from the bucket's start */
 } tm_bucket;
 
 static tm_bucket *table;
+static unsigned label_seed;
 static pthread_mutex_t locks[TM_LOCKS];
 static atomic_llong inuse;
 
@@ -45,13 +46,11 @@ int tm_table_init(void)
 		rt_log(RT_L_ERR, "tm: out of memory for the transaction table");
 		return -1;
 	}
-	/* random label seeds: a restart does not reuse the identifiers the
-	   previous run handed out (t_continue, tm.t_uac ... take them) */
-	unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid() << 16;
-	for (unsigned i = 0; i < TM_TABLE_SIZE; i++) {
-		seed = seed * 1103515245u + 12345u;
-		table[i].next_label = seed >> 8;
-	}
+	/* a random first label per bucket, so a restart does not reuse the
+	   identifiers the previous run handed out (t_continue, tm.t_uac ...
+	   take them); derived from one seed when a bucket is first used, not
+	   written into every bucket here: that touched the table's 1 MB at start */
+	label_seed = (unsigned)time(NULL) ^ (unsigned)getpid() << 16;
 	for (int i = 0; i < TM_LOCKS; i++)
 		pthread_mutex_init(&locks[i], NULL);
 	return 0;
@@ -143,10 +142,20 @@ tm_cell *tm_cell_new(size_t size)
 	return t;
 }
 
+/* bucket i's first label: 24 random-looking bits, a different start per bucket and run */
+static unsigned label_start(unsigned i)
+{
+	unsigned x = label_seed ^ i * 0x9e3779b9u;
+	x ^= x >> 16;
+	x *= 0x7feb352du;
+	x ^= x >> 15;
+	return x >> 8;
+}
+
 void tm_cell_insert_locked(tm_cell *t)
 {
 	tm_bucket *b = &table[t->hash];
-	t->label = b->next_label++;
+	t->label = label_start(t->hash) + b->next_label++;
 	t->prev = NULL;
 	t->next = b->head;
 	if (b->head)
