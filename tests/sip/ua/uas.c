@@ -18,7 +18,8 @@
  * For a proxy's tests, a far end that misbehaves: --no-answer records every
  * request and answers none (a dead branch), --lose-first N loses the first N
  * datagrams received (the sender must retransmit), --drop N% loses that share
- * of the datagrams both ways (fixed seed, --seed). */
+ * of the datagrams both ways (fixed seed, --seed).  --header LINE (up to 4)
+ * adds a header line to every final response >= 300 (a challenge ...). */
 #include "ua.h"
 
 #include <stdlib.h>
@@ -45,6 +46,8 @@ typedef struct {
 	long count, timeout, ring, delay, linger, t1, t2, done;
 	int64_t end;
 	char contact[64];
+	const char *hdr[4];         /* --header lines, for responses >= 300 */
+	int nhdr;
 } uas_t;
 
 static int code_for(const uas_t *u, const ua_msg_t *m)
@@ -107,7 +110,20 @@ static void respond(uas_t *u, stx_t *t, int code)
 	char buf[UA_MAXMSG];
 	size_t n = ua_response(buf, sizeof buf, t->req, code, t->totag,
 			       t->invite ? u->contact : NULL, u->ua.ip);
-	char *copy;
+	char *copy, *eol = n ? strstr(buf, "\r\n") : NULL;
+	int i;
+
+	for (i = 0; code >= 300 && eol && i < u->nhdr; i++) {
+		/* after the status line, in the order given */
+		size_t hl = strlen(u->hdr[i]), at = (size_t)(eol - buf) + 2;
+		if (n + hl + 2 > sizeof buf)
+			return;
+		memmove(buf + at + hl + 2, buf + at, n - at);
+		memcpy(buf + at, u->hdr[i], hl);
+		memcpy(buf + at + hl, "\r\n", 2);
+		n += hl + 2;
+		eol = buf + at + hl;
+	}
 
 	if (!n || !(copy = malloc(n)))
 		return;
@@ -341,6 +357,7 @@ static int options(int argc, char **argv, uas_t *u, const char **bind, const cha
 		else if (strcmp(a, "--bind") == 0) *bind = v;
 		else if (strcmp(a, "--record") == 0) *record = v;
 		else if (strcmp(a, "--code") == 0) ok = code_arg(u, v) == 0;
+		else if (strcmp(a, "--header") == 0) ok = u->nhdr < 4 && (u->hdr[u->nhdr++] = v);
 		else if (strcmp(a, "--count") == 0) ok = ua_intarg(v, 1, 1000000, &u->count) == 0;
 		else if (strcmp(a, "--timeout") == 0) ok = ua_intarg(v, 1, 3600000, &u->timeout) == 0;
 		else if (strcmp(a, "--ring") == 0) ok = ua_intarg(v, 0, 600000, &u->ring) == 0;
@@ -362,7 +379,7 @@ static int options(int argc, char **argv, uas_t *u, const char **bind, const cha
 				"usage: sipua uas --bind IP:PORT [--code [METHOD=]CODE]... [--count N]\n"
 				"  [--timeout MS] [--record FILE] [--record-raw] [--trying] [--ring MS]\n"
 				"  [--delay MS] [--linger MS] [--t1 MS] [--t2 MS] [--reply-to-via] [--print-full] [--quiet]\n"
-				"  [--no-answer] [--lose-first N] [--drop N%%] [--seed N]\n",
+				"  [--no-answer] [--lose-first N] [--drop N%%] [--seed N] [--header LINE]...\n",
 				argv[i]);
 			return -1;
 		}
