@@ -220,6 +220,23 @@ static int via_is_src(const rc_msg_t *m, const sip_via *v)
 	               &((const struct sockaddr_in6 *)&m->src)->sin6_addr, sizeof(struct in6_addr));
 }
 
+/* The Path vector of the destination (lookup's, Kamailio's path_vec) goes
+ * out as one Route header holding it as stored ("<sip:p1;lr>,<sip:p2;lr>"),
+ * as Kamailio's build_req_buf_from_sip_req writes it: above the request's
+ * first Route when it has one, else right below the Via we add.  Three
+ * inserts at one gap, none copied: the path lives in the message's arena
+ * until the request is built. */
+static void add_path_route(rc_msg_t *m, sip_lumps *l)
+{
+	static const char pre[] = "Route: ", crlf[] = "\r\n";
+	const sip_hdr *r = sip_hdr_get(&m->sip, SIP_H_ROUTE);
+	const sip_hdr *v = sip_hdr_get(&m->sip, SIP_H_VIA);
+	int off = r ? r->start : v ? v->start : m->sip.hdrs_start;
+	sip_lump_insert_before(l, off, pre, (int)sizeof pre - 1);
+	sip_lump_insert_before(l, off, m->reg_path.s, m->reg_path.len);
+	sip_lump_insert_before(l, off, crlf, (int)sizeof crlf - 1);
+}
+
 static const char *sendbuf(rc_msg_t *m, int *cap)
 {
 	*cap = RT_SENDBUF;
@@ -277,6 +294,8 @@ int rt_build_request(rc_msg_t *m, const sip_lumps *lumps, const rt_sock *s,
 		return -1;
 	}
 	sip_lump_add_via(&l, via, n);
+	if (m->reg_path.len > 0)
+		add_path_route(m, &l);
 	n = sip_lump_apply(&m->sip, &l, out, (size_t)cap);
 	if (n < 0)
 		rt_log(RT_L_ERR, "forward: cannot build the request: %s", sip_strerror(n));

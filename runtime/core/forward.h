@@ -41,7 +41,8 @@ int rt_forward_request(rc_msg_t *m, const struct sockaddr_storage *to, socklen_t
 /* Build request m as it leaves socket s for `to`, without sending it (tm
  * keeps each branch's bytes for retransmissions): the edits in `lumps`
  * (m->lumps or the caller's copy), ;received/;rport on the sender's Via,
- * the new R-URI, and our Via with `branch` as its branch parameter (NULL:
+ * the new R-URI, m->reg_path (lookup's Path) as a Route header, and our Via
+ * with `branch` as its branch parameter (NULL:
  * the stateless branch derived from the request, as rt_forward_request
  * uses).  Returns the length written to out, or -1 (logged). */
 int rt_build_request(rc_msg_t *m, const sip_lumps *lumps, const rt_sock *s,

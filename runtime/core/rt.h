@@ -38,9 +38,10 @@ enum { RT_PROTO_UDP = 1, RT_PROTO_TCP, RT_PROTO_TLS, RT_PROTO_SCTP, RT_PROTO_WS,
 
 /* One outgoing branch (the R-URI counts as branch 0 once appended). */
 typedef struct rt_branch {
-	rc_str uri, dst_uri, path;
+	rc_str uri, dst_uri, path; /* path: the Path vector sent as Route headers */
 	int q;          /* -1 when not given, else 0..1000 */
 	unsigned flags; /* branch flags */
+	rc_str instance;/* the contact's +sip.instance (lookup), s == NULL: none */
 } rt_branch;
 
 typedef struct rt_worker rt_worker; /* per thread: $var storage, send buffers */
@@ -81,6 +82,8 @@ struct rc_msg {
 	   before each message (everything from here to the end of the struct) */
 	struct rc_gen *gen;       /* the generation running this message */
 	unsigned mflags;          /* RT_MF_*: what core commands asked for */
+	int ruri_q1;              /* the R-URI's q + 1 (Kamailio's ruri_q): 0 unspecified, so
+	                             the zeroed message has none; use rt_ruri_q/rt_set_ruri_q */
 
 	/* ---- module sections: each module adds its own fields below ---- */
 
@@ -122,9 +125,24 @@ struct rc_msg {
 	struct reg_state *reg;     /* save()'s reply kept for reg_send_reply(), $ulc profiles
 	                              (all in the arena), or NULL */
 	rc_str reg_path;           /* lookup(): the Path of the contact now in the R-URI (Kamailio's
-	                              path_vec): a relay sends the request along it as Route
-	                              headers; s == NULL: none */
+	                              path_vec): forward() and t_relay() put it in a Route header
+	                              (rt_build_request); s == NULL: none */
+	rc_str reg_instance;       /* lookup(): that contact's +sip.instance (Kamailio's
+	                              msg->instance), for t_load_contacts; s == NULL: none */
 };
+
+/* The R-URI's q (-1: unspecified, else 0..1000), Kamailio's get_ruri_q /
+ * set_ruri_q: lookup() sets it to its contact's, t_load_contacts sorts the
+ * R-URI by it, clearing the destination set forgets it. */
+static inline int rt_ruri_q(const rc_msg_t *m)
+{
+	return m->ruri_q1 - 1;
+}
+
+static inline void rt_set_ruri_q(rc_msg_t *m, int q)
+{
+	m->ruri_q1 = q < 0 ? 0 : q + 1;
+}
 
 /* pv (runtime/pv): core calls pv_worker_done() when a worker thread ends
  * ($var/$vn values live in thread-local storage of each worker). */

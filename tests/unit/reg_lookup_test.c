@@ -3,10 +3,13 @@
  * order, the return codes), lookup_to_dset, lookup_branches, registered(),
  * unregister(), reg_fetch_contacts / $ulc / reg_free_contacts,
  * add_sock_hdr, and event_route[usrloc:contact-expired] run by the expiry
- * timer with the binding in $ulc(exp=>...). */
+ * timer with the binding in $ulc(exp=>...).  Also what a relay makes of a
+ * lookup: the R-URI's q (Kamailio's ruri_q) and instance, and the Path as
+ * a Route header in the request built (rt_build_request, forward.c). */
 /* build: build/librt.a -lpcre2-8 -lsqlite3 -lm -lpthread */
 #include "pv_harness.h"
 
+#include "core/forward.h"
 #include "modules/usrloc/ul.h"
 
 /* every call site made here, freed at the end */
@@ -134,6 +137,7 @@ static void lookups(void)
 	CHECK_INT(run(m, lk), 1, "lookup of a registered user: 1");
 	CHECK_PV(m, "$ru", "sip:alice@10.0.0.2:5060");
 	CHECK_PV(m, "$du", "sip:192.0.2.2:7000");
+	CHECK_INT(rt_ruri_q(m), 900, "the R-URI keeps its contact's q (set_ruri_q)");
 	CHECK_CSTR(branches(m),
 	           "sip:alice@10.0.0.1:5060 q=500 | sip:alice@10.0.0.3:5060 du=sip:edge.example.com;lr "
 	           "path=<sip:edge.example.com;lr>,<sip:core;lr>",
@@ -166,6 +170,63 @@ static void lookups(void)
 	CHECK_PV(m, "$du", "sip:edge2.example.com;lr");
 	CHECK(m->reg_path.s && !strncmp(m->reg_path.s, "<sip:edge2.example.com;lr>", (size_t)m->reg_path.len),
 	      "the Path kept for the relay (Route headers)");
+	CHECK_INT(rt_ruri_q(m), -1, "a contact without q: the R-URI's q is unspecified");
+	msg_free(m);
+}
+
+/* The request a relay builds from m for the first socket (our Via branch
+ * z9hG4bKt), CRLF shown as "\n", in a static buffer. */
+static const char *built(rc_msg_t *m)
+{
+	static char out[8192], shown[8192];
+	struct sockaddr_storage to;
+	socklen_t tl;
+	if (rt_resolve("127.0.0.1", 9, 9, &to, &tl) < 0)
+		return "(no address)";
+	int n = rt_build_request(m, &m->lumps, rt_sock_at(0), &to, "z9hG4bKt", out, (int)sizeof out);
+	if (n < 0)
+		return "(not built)";
+	int k = 0;
+	for (int i = 0; i < n; i++)
+		if (out[i] != '\r')
+			shown[k++] = out[i];
+	shown[k] = '\0';
+	return shown;
+}
+
+static void path_route(void)
+{
+	site *lk = keep(prep_in(g, "registrar_lookup", 1, ARGS(AS("location"))));
+	bind_c("pat", "sip:pat@10.0.4.1", 300, 3600, NULL, "<sip:e1.example.com;lr>, <sip:e2;lr>,<sip:core;lr>",
+	       0xFFFFFFFFu);
+	rc_msg_t *m = req("INVITE", "sip:pat@example.com", "");
+	CHECK_INT(run(m, lk), 1, "lookup of a contact with a Path of three hops");
+	char want[512];
+	snprintf(want, sizeof want,
+	         "INVITE sip:pat@10.0.4.1 SIP/2.0\n"
+	         "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKt\n"
+	         "Route: <sip:e1.example.com;lr>, <sip:e2;lr>,<sip:core;lr>\n"
+	         "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK-l1;rport=5999;received=127.0.0.1\n",
+	         test_port);
+	const char *got = built(m);
+	if (strncmp(got, want, strlen(want)))
+		printf("    got  [%.*s]\n", (int)strlen(want), got);
+	CHECK(!strncmp(got, want, strlen(want)),
+	      "the Path as one Route header right below our Via, as Kamailio writes it");
+	msg_free(m);
+	/* a request with Route headers: the Path goes above them */
+	m = req("INVITE", "sip:pat@example.com", "Route: <sip:other.example.com;lr>\n");
+	CHECK_INT(run(m, lk), 1, "lookup again, the request has a Route");
+	const char *b = built(m);
+	const char *p = strstr(b, "Route: <sip:e1.example.com;lr>, <sip:e2;lr>,<sip:core;lr>\nRoute: <sip:other");
+	CHECK(p != NULL && strstr(b, "Via: SIP/2.0/UDP 127.0.0.1:5999") < p,
+	      "the Path's Route above the request's first Route");
+	msg_free(m);
+	/* no Path: no Route */
+	bind_c("quin", "sip:quin@10.0.4.2", -1, 3600, NULL, NULL, 0xFFFFFFFFu);
+	m = req("INVITE", "sip:quin@example.com", "");
+	CHECK_INT(run(m, lk), 1, "lookup of a contact without Path");
+	CHECK(strstr(built(m), "Route:") == NULL, "no Route header without a Path");
 	msg_free(m);
 }
 
@@ -249,8 +310,10 @@ static void more(void)
 	CHECK_INT(run(m, ab), 1, "a branch for hank");
 	CHECK_INT(run(m, lb), 1, "lookup_branches: 1");
 	CHECK_PV(m, "$ru", "sip:ivan@10.0.1.1");
-	CHECK_CSTR(branches(m), "sip:hank@10.0.2.1 | sip:hank@10.0.2.2 du=sip:192.0.2.22 q=600",
+	CHECK_CSTR(branches(m), "sip:hank@10.0.2.1 q=700 | sip:hank@10.0.2.2 du=sip:192.0.2.22 q=600",
 	           "the branch became hank's first contact, his second was appended");
+	CHECK_INT(m->branches[0].q, 700, "the branch took its contact's q (get_ruri_q)");
+	CHECK_INT(rt_ruri_q(m), -1, "the R-URI's own q is back (ivan's contact has none)");
 	CHECK_INT(run(m, sock), 1, "add_sock_hdr");
 	char want[128];
 	snprintf(want, sizeof want, "P-Sock: udp:127.0.0.1:%d\n", test_port);
@@ -285,6 +348,7 @@ int main(void)
 	listen_loopback(NULL, NULL);
 	g = reg_gen(NULL);
 	lookups();
+	path_route();
 	filtering();
 	registered_unregister();
 	more();

@@ -9,7 +9,8 @@
  *   request_route {
  *       if (method == "ACK") { t_relay(); exit; }
  *       if ($rU == "vm") { $avp(w) = "bob"; t_write_unix("SOCK", "voicemail/extra"); exit; }
- *       # serial: R-URI (no q) + hi (q=1.0, UAS) + lo (q=0.5, UAS2)
+ *       # serial: R-URI (no q; user "top": q 1.0 as lookup sets it) + hi
+ *       # (q=1.0, UAS) + lo (q=0.5, UAS2)
  *       append_branch("sip:hi@127.0.0.1:UAS", "1.0");
  *       append_branch("sip:lo@127.0.0.1:UAS2", "0.5");
  *       t_load_contacts(); t_next_contacts();
@@ -18,116 +19,18 @@
  *   failure_route[NEXT] { if (t_next_contacts()) { t_on_failure("NEXT"); t_relay(); } }
  */
 /* build: build/librt.a -lpcre2-8 -lsqlite3 -lm -lpthread */
-#include <arpa/inet.h>
-#include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/un.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "core/fn.h"
 #include "core/gen.h"
-#include "core/main.h"
-#include "core/sock.h"
+#include "core/rpc.h"
 #include "modules/mod.h"
-
-static int passed, failed;
-
-static void check(int ok, const char *what, int line)
-{
-	if (ok) {
-		passed++;
-		printf("PASS %s\n", what);
-	} else {
-		failed++;
-		printf("FAIL %s (tm_tw_test.c:%d)\n", what, line);
-	}
-	fflush(stdout);
-}
-#define CHECK(cond, what) check((cond) != 0, what, __LINE__)
-
-static int udp_bound(int *port)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t l = sizeof a;
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &l) < 0) {
-		perror("udp socket");
-		exit(1);
-	}
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
-static int proxy_port;
-
-static void send_to(int fd, const char *msg)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)proxy_port),
-	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	if (sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&a, sizeof a) < 0)
-		perror("sendto");
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* One datagram within ms milliseconds (NUL-terminated): its length, or -1. */
-static int recv_within(int fd, char *buf, int cap, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	if (poll(&p, 1, ms) <= 0)
-		return -1;
-	int n = (int)recv(fd, buf, (size_t)cap - 1, 0);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
-
-/* The next datagram whose first line starts with `start`, skipping others,
- * within ms: 1 found (in buf), 0 not. */
-static int recv_line(int fd, const char *start, char *buf, int cap, int ms)
-{
-	long long end = now_ms() + ms;
-	for (;;) {
-		int left = (int)(end - now_ms());
-		if (left <= 0 || recv_within(fd, buf, cap, left) < 0)
-			return 0;
-		if (!strncmp(buf, start, strlen(start)))
-			return 1;
-	}
-}
-
-/* Nothing more arrives within ms (what arrives is printed). */
-static int quiet(int fd, int ms)
-{
-	char buf[8192];
-	if (recv_within(fd, buf, sizeof buf, ms) < 0)
-		return 1;
-	printf("  unexpected at %lld: %.60s\n", now_ms() % 100000, buf);
-	return 0;
-}
-
-static int sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-	return nanosleep(&ts, NULL);
-}
+#include "tm_harness.h"
 
 /* ---- the script ------------------------------------------------------------------ */
 
-static int uac_port, uas_port, uas2_port;
-static char listen_text[64], hi_uri[64], lo_uri[64], sock_path[108];
+static char hi_uri[64], lo_uri[64], sock_path[108];
 static rc_arg a_write[2], a_hi[2], a_lo[2], a_fail[1];
 static rc_pv *pv_w;
 
@@ -145,6 +48,9 @@ static int R_request(rc_msg_t *m, rc_ctx_t *c)
 		c->flags |= RC_F_EXIT;
 		return 1;
 	}
+	/* "top": the R-URI comes with q 1.0, as lookup() leaves it (set_ruri_q) */
+	if (m->sip.ruri.len > 8 && !memcmp(m->sip.ruri.s, "sip:top@", 8))
+		rt_set_ruri_q(m, 1000);
 	corex_append_branch_2(m, c, a_hi);
 	corex_append_branch_2(m, c, a_lo);
 	if (tm_t_load_contacts(m, c, NULL) < 0 || tm_t_next_contacts(m, c, NULL) < 0)
@@ -215,75 +121,9 @@ static const rc_script_def script = {
 	.source = "tm_tw_test.c",
 };
 
-static void *run_thread(void *arg)
-{
-	static int rc;
-	rc = rt_run(&script, arg);
-	return &rc;
-}
-
-/* ---- messages ---------------------------------------------------------------------- */
-
-static char *invite(char *buf, int cap, const char *method, const char *user, int port,
-                    const char *callid, const char *branch, const char *to_tag, int cseq)
-{
-	snprintf(buf, (size_t)cap,
-	         "%s sip:%s@127.0.0.1:%d SIP/2.0\r\n"
-	         "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=%s;rport\r\n"
-	         "Max-Forwards: 70\r\n"
-	         "From: <sip:alice@127.0.0.1>;tag=ft-%s\r\n"
-	         "To: <sip:%s@127.0.0.1>%s%s\r\n"
-	         "Call-ID: %s\r\n"
-	         "CSeq: %d %s\r\n"
-	         "Content-Length: 0\r\n\r\n",
-	         method, user, port, uac_port, branch, callid, user, to_tag ? ";tag=" : "",
-	         to_tag ? to_tag : "", callid, cseq, method);
-	return buf;
-}
-
-/* The value of header `name` (first one) of a text message, or "". */
-static const char *hdr(const char *msg, const char *name, char *out, int cap)
-{
-	char pat[64];
-	snprintf(pat, sizeof pat, "\r\n%s: ", name);
-	const char *p = strstr(msg, pat);
-	out[0] = '\0';
-	if (!p)
-		return out;
-	p += strlen(pat);
-	const char *e = strstr(p, "\r\n");
-	int n = e ? (int)(e - p) : (int)strlen(p);
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(out, p, (size_t)n);
-	out[n] = '\0';
-	return out;
-}
-
-/* A reply from a callee to the request it got: its Vias, To with a tag. */
-static void answer(int fd, const char *req, int code, const char *reason, const char *tag)
-{
-	char out[4096], v[512];
-	int n = snprintf(out, sizeof out, "SIP/2.0 %d %s\r\n", code, reason);
-	for (const char *p = req; (p = strstr(p, "\r\nVia: ")); p += 7) {
-		const char *e = strstr(p + 7, "\r\n");
-		n += snprintf(out + n, sizeof out - (size_t)n, "Via: %.*s\r\n", (int)(e - p - 7), p + 7);
-	}
-	char from[256], to[256], cid[256], cseq[64];
-	hdr(req, "From", from, sizeof from);
-	hdr(req, "To", to, sizeof to);
-	hdr(req, "Call-ID", cid, sizeof cid);
-	hdr(req, "CSeq", cseq, sizeof cseq);
-	snprintf(out + n, sizeof out - (size_t)n,
-	         "From: %s\r\nTo: %s%s%s\r\nCall-ID: %s\r\nCSeq: %s\r\nContent-Length: 0\r\n\r\n", from, to,
-	         strstr(to, ";tag=") ? "" : ";tag=", strstr(to, ";tag=") ? "" : tag, cid, cseq);
-	(void)v;
-	send_to(fd, out);
-}
-
 /* ---- scenarios ----------------------------------------------------------------------- */
 
-static int uac, uas, uas2, app;
+static int app; /* the external application's unix socket */
 static char buf[8192], req[8192], msg[4096], want[4096];
 
 /* t_write_unix: the exact lines, then the blind branch's 408 at fr_timer. */
@@ -331,6 +171,86 @@ static void write_unix(void)
 	      "t_write_unix: no answer from the application: 408 at fr_timer");
 }
 
+/* tm.reply(code, reason, trans_id, to_tag, headers, body) with rpc's params. */
+static char *rpc_reply(int code, const char *reason, const char *id, const char *tag,
+                       const char *hdrs, const char *body, int *is_err)
+{
+	rt_rpc_in in;
+	memset(&in, 0, sizeof in);
+	const char *sv[5] = { reason, id, tag, hdrs, body };
+	in.v[0] = (rt_rpc_val){ .type = RPC_T_INT, .i = code };
+	in.n = 1;
+	for (int i = 0; i < 5 && sv[i]; i++, in.n++)
+		in.v[in.n] = (rt_rpc_val){ .type = RPC_T_STR, .s = { sv[i], (int)strlen(sv[i]) } };
+	return rt_rpc_call("tm.reply", &in, is_err);
+}
+
+/* The application answers through tm.reply: the caller gets exactly that
+ * reply; the ACK of the 200 matches by the application's To-tag and stops
+ * its retransmissions; wrong ids get Kamailio's errors. */
+static void rpc_answer(void)
+{
+	invite(msg, sizeof msg, "INVITE", "vm", proxy_port, "twr1", "z9hG4bK-twr1", NULL, 3);
+	send_to(uac, msg);
+	int n = recv_within(app, buf, sizeof buf, 3000);
+	CHECK(n > 0 && !strncmp(buf, "0.3\nsip_request.voicemail\nINVITE\n", 33),
+	      "tm.reply: t_write_unix hands the INVITE to the application");
+	const char *p = n > 0 ? buf : NULL;
+	for (int i = 0; i < 15 && p; i++)
+		p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
+	char id[64] = "", bad[80];
+	unsigned h = 0, l = 0;
+	if (p)
+		sscanf(p, "%63[0-9:]", id);
+	sscanf(id, "%u:%u", &h, &l);
+
+	int is_err = 0;
+	char *res;
+	snprintf(bad, sizeof bad, "%u:%u", h, l + 1);
+	res = rpc_reply(200, "OK", bad, "x", "", "", &is_err);
+	CHECK(res && is_err && strstr(res, "481") && strstr(res, "No such transaction"),
+	      "tm.reply: an unknown hash:label is 481 No such transaction");
+	free(res);
+	res = rpc_reply(200, "OK", "12-34", "x", "", "", &is_err);
+	CHECK(res && is_err && strstr(res, "400") && strstr(res, "Invalid transaction ID"),
+	      "tm.reply: a trans_id that is not hash:label is 400 Invalid transaction ID");
+	free(res);
+	res = rpc_reply(200, "OK", id, NULL, NULL, NULL, &is_err);
+	CHECK(res && is_err && strstr(res, "400") && strstr(res, "To tag expected"),
+	      "tm.reply: without to_tag, 400 To tag expected");
+	free(res);
+	CHECK(quiet(uac, 200), "tm.reply: the failed calls sent nothing");
+
+	res = rpc_reply(200, "Stored", id, "app-7",
+	                "Contact: <sip:vm@127.0.0.1>\r\nContent-Type: text/plain\r\n", "saved\r\n", &is_err);
+	CHECK(res && !is_err, "tm.reply: answered with an empty result");
+	if (res && is_err)
+		printf("  got: %s\n", res);
+	free(res);
+	int got = recv_line(uac, "SIP/2.0 200 Stored\r\n", buf, sizeof buf, 2000);
+	char v[256];
+	CHECK(got, "tm.reply: the caller gets 200 Stored");
+	CHECK(got && !strcmp(hdr(buf, "To", v, sizeof v), "<sip:vm@127.0.0.1>;tag=app-7"),
+	      "tm.reply: the To-tag is the application's");
+	CHECK(got && !strcmp(hdr(buf, "Contact", v, sizeof v), "<sip:vm@127.0.0.1>") &&
+	          !strcmp(hdr(buf, "Content-Type", v, sizeof v), "text/plain") &&
+	          !strcmp(hdr(buf, "Content-Length", v, sizeof v), "7") && strstr(buf, "\r\n\r\nsaved\r\n") &&
+	          strstr(buf, "Content-Type: text/plain\r\nServer: ") && strstr(buf, "Call-ID: twr1\r\n"),
+	      "tm.reply: its headers before Server, its body with Content-Length");
+	res = rpc_reply(486, "Busy", id, "app-7", "", "", &is_err);
+	CHECK(res && is_err && strstr(res, "500") && strstr(res, "Reply failed"),
+	      "tm.reply: a second final reply is 500 Reply failed");
+	free(res);
+	/* no ACK yet: the 2xx is retransmitted (T1 500 ms) */
+	CHECK(recv_line(uac, "SIP/2.0 200 Stored\r\n", buf, sizeof buf, 2000),
+	      "tm.reply: the 200 is retransmitted until the ACK");
+	invite(msg, sizeof msg, "ACK", "vm", uas_port, "twr1", "z9hG4bK-twr1a", "app-7", 3);
+	send_to(uac, msg);
+	while (recv_within(uac, buf, sizeof buf, 100) > 0) /* one may have crossed the ACK */
+		;
+	CHECK(quiet(uac, 1500), "tm.reply: the ACK (matched by the To-tag) stops the retransmissions");
+}
+
 /* t_write_unix to a socket nobody binds: an error, no datagram, 500 from tm
  * would need t_relay: the script exits, the request stays unanswered. */
 
@@ -352,12 +272,31 @@ static void serial(void)
 	      "serial: the second group's 200 reaches the caller");
 }
 
+/* The R-URI with its own q 1.0 (lookup's set_ruri_q) is in the first group,
+ * with hi: both at once; lo after both failed.  Kamailio's get_ruri_q in
+ * t_load_contacts. */
+static void serial_ruri_q(void)
+{
+	invite(msg, sizeof msg, "INVITE", "top", uas2_port, "ser2", "z9hG4bK-ser2", NULL, 1);
+	send_to(uac, msg);
+	char req2[8192];
+	CHECK(recv_line(uas, "INVITE sip:hi@", req, sizeof req, 3000),
+	      "serial, R-URI q 1.0: the q=1.0 branch gets the INVITE in the first group");
+	CHECK(recv_line(uas2, "INVITE sip:top@", req2, sizeof req2, 3000),
+	      "serial, R-URI q 1.0: the R-URI is in the first group too (it sorted last before)");
+	answer(uas, req, 486, "Busy Here", "hi-tag2");
+	answer(uas2, req2, 486, "Busy Here", "top-tag2");
+	CHECK(recv_line(uas2, "INVITE sip:lo@", req, sizeof req, 3000),
+	      "serial, R-URI q 1.0: after both failed the q=0.5 contact gets the INVITE");
+	answer(uas2, req, 200, "OK", "lo-tag2");
+	CHECK(recv_line(uac, "SIP/2.0 200", buf, sizeof buf, 3000),
+	      "serial, R-URI q 1.0: the second group's 200 reaches the caller");
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
-	uac = udp_bound(&uac_port);
-	uas = udp_bound(&uas_port);
-	uas2 = udp_bound(&uas2_port);
+	tm_sockets();
 	snprintf(sock_path, sizeof sock_path, "/tmp/tm_tw_test.%d.sock", (int)getpid());
 	unlink(sock_path);
 	app = socket(AF_UNIX, SOCK_DGRAM, 0);
@@ -367,25 +306,16 @@ int main(void)
 		perror("unix socket");
 		return 1;
 	}
-	snprintf(listen_text, sizeof listen_text, "udp:127.0.0.1:0");
-	rt_cmdline cl;
-	memset(&cl, 0, sizeof cl);
-	cl.log_stderr = 1;
-	pthread_t th;
-	pthread_create(&th, NULL, run_thread, &cl);
-	for (int i = 0; i < 500 && !rt_running(); i++)
-		sleep_ms(10);
-	CHECK(rt_running(), "rt_run serves the script");
-	if (!rt_running()) {
+	if (!tm_start(&script, "rt_run serves the script")) {
 		unlink(sock_path);
 		printf("%d passed, %d failed\n", passed, failed + 1);
 		return 1;
 	}
-	proxy_port = rt_sock_at(0)->port;
 	write_unix();
+	rpc_answer();
 	serial();
-	rt_stop();
-	pthread_join(th, NULL);
+	serial_ruri_q();
+	tm_stop();
 	unlink(sock_path);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed != 0;

@@ -20,125 +20,65 @@
  *    t_uac_send, with event_route[tm:local-request] counting it; an INVITE
  *    to sip:bf@ arms event_route[tm:branch-failure:BF]; an INVITE to
  *    sip:park@ is suspended and a MESSAGE to sip:resume@ continues it in
- *    route[RESUME] with t_relay)
+ *    route[RESUME] with t_relay; an INVITE to sip:rb@ arms
+ *    event_route[tm:branch-failure:RB], which resends a 503'd branch with
+ *    t_reuse_branch; tm.t_uac_start sends an INVITE whose 200 tm ACKs;
+ *    an INVITE to sip:rpark@ arms onreply_route[RP], which suspends its 480
+ *    and drops the retransmissions (t_is_retr_async_reply), and a MESSAGE
+ *    to sip:rresume@ continues the reply in route[RCONT], which adds a
+ *    header to it)
  */
 /* build: build/librt.a -lpcre2-8 -lsqlite3 -lm -lpthread */
-#include <arpa/inet.h>
-#include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "core/fn.h"
 #include "core/gen.h"
-#include "core/main.h"
 #include "core/rpc.h"
-#include "core/sock.h"
 #include "core/stats.h"
 #include "modules/mod.h"
-
-static int passed, failed;
-
-static void check(int ok, const char *what, int line)
-{
-	if (ok) {
-		passed++;
-		printf("PASS %s\n", what);
-	} else {
-		failed++;
-		printf("FAIL %s (tm_wire_test.c:%d)\n", what, line);
-	}
-	fflush(stdout);
-}
-#define CHECK(cond, what) check((cond) != 0, what, __LINE__)
-
-static int udp_bound(int *port)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t l = sizeof a;
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &l) < 0) {
-		perror("udp socket");
-		exit(1);
-	}
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
-static int proxy_port;
-
-static void send_to(int fd, const char *msg)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)proxy_port),
-	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	if (sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&a, sizeof a) < 0)
-		perror("sendto");
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* One datagram within ms milliseconds (NUL-terminated): its length, or -1. */
-static int recv_within(int fd, char *buf, int cap, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	if (poll(&p, 1, ms) <= 0)
-		return -1;
-	int n = (int)recv(fd, buf, (size_t)cap - 1, 0);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
-
-/* The next datagram whose first line starts with `start`, skipping others,
- * within ms: 1 found (in buf), 0 not. */
-static int recv_line(int fd, const char *start, char *buf, int cap, int ms)
-{
-	long long end = now_ms() + ms;
-	for (;;) {
-		int left = (int)(end - now_ms());
-		if (left <= 0 || recv_within(fd, buf, cap, left) < 0)
-			return 0;
-		if (!strncmp(buf, start, strlen(start)))
-			return 1;
-	}
-}
-
-/* Nothing more arrives within ms (what arrives is printed). */
-static int quiet(int fd, int ms)
-{
-	char buf[8192];
-	if (recv_within(fd, buf, sizeof buf, ms) < 0)
-		return 1;
-	printf("  unexpected at %lld: %.60s\n", now_ms() % 100000, buf);
-	return 0;
-}
-
-static int sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-	return nanosleep(&ts, NULL);
-}
+#include "tm_harness.h"
 
 /* ---- the script ------------------------------------------------------------------ */
 
-static int uac_port, uas_port, uas2_port;
-static char listen_text[64], fork_uri[64], uac_ruri[64];
+static char fork_uri[64], uac_ruri[64];
 static rc_arg a_failure[1], a_status[1], a_reply[2], a_append[1], a_uac[6], a_202[2];
 static atomic_int local_requests; /* written by a worker, read by the test */
-static atomic_int bfail_runs, bfail_486, parked_idx, parked_label;
-static rc_arg a_bfail[1], a_cont[3], a_200[2];
+static atomic_int bfail_runs, bfail_486, parked_idx, parked_label, rb_runs;
+static rc_arg a_bfail[1], a_cont[3], a_200[2], a_rb[1], a_503[1], a_retry[1];
 static rc_pv *pv_idx, *pv_label; /* $T(id_index), $T(id_label) */
+static atomic_int rpark_idx = -1, rpark_label = -1, rpark_retr, rpark_first_retr = -2, rcont_runs;
+static rc_arg a_onreply[1], a_rcont[3], a_continued[1];
+
+/* onreply_route[RP] {
+ *     if (t_is_retr_async_reply()) drop;
+ *     if (status == "480") { t_suspend(); save $T(id_index), $T(id_label) }
+ * } */
+static int R_rpark(rc_msg_t *m, rc_ctx_t *c)
+{
+	int retr = tm_t_is_retr_async_reply(m, c, NULL);
+	if (m->sip.status == 480 && atomic_load(&rpark_first_retr) == -2)
+		atomic_store(&rpark_first_retr, retr);
+	if (retr > 0) {
+		atomic_fetch_add(&rpark_retr, 1);
+		c->flags |= RC_F_DROP;
+		return 0;
+	}
+	if (m->sip.status == 480 && tmx_t_suspend(m, c, NULL) > 0) {
+		rc_val vi, vl;
+		if (rc_pv_get(m, c, pv_idx, &vi) == 0 && rc_pv_get(m, c, pv_label, &vl) == 0) {
+			atomic_store(&rpark_label, vl.i);
+			atomic_store(&rpark_idx, vi.i);
+		}
+	}
+	return 1;
+}
+
+/* route[RCONT] { append_hf("X-Continued: 1\r\n"); } */
+static int R_rcont(rc_msg_t *m, rc_ctx_t *c)
+{
+	atomic_fetch_add(&rcont_runs, 1);
+	return textops_append_hf(m, c, a_continued);
+}
 
 static int R_request(rc_msg_t *m, rc_ctx_t *c)
 {
@@ -172,8 +112,21 @@ static int R_request(rc_msg_t *m, rc_ctx_t *c)
 		c->flags |= RC_F_EXIT;
 		return 1;
 	}
+	if (m->sip.ruri.len > 12 && !memcmp(m->sip.ruri.s, "sip:rresume@", 12)) {
+		/* t_continue(idx, label, "RCONT"); sl_send_reply("200", "Resumed") */
+		rc_arg a[3] = { { .type = RC_INT, .i = atomic_load(&rpark_idx) },
+		                { .type = RC_INT, .i = atomic_load(&rpark_label) }, a_rcont[2] };
+		if (tmx_t_continue(m, c, a) > 0)
+			sl_send_reply(m, c, a_200);
+		c->flags |= RC_F_EXIT;
+		return 1;
+	}
+	if (m->sip.ruri.len > 10 && !memcmp(m->sip.ruri.s, "sip:rpark@", 10))
+		tm_t_on_reply(m, c, a_onreply);
 	if (m->sip.ruri.len > 7 && !memcmp(m->sip.ruri.s, "sip:bf@", 7))
 		tm_t_on_branch_failure(m, c, a_bfail);
+	if (m->sip.ruri.len > 7 && !memcmp(m->sip.ruri.s, "sip:rb@", 7))
+		tm_t_on_branch_failure(m, c, a_rb);
 	if (m->sip.ruri.len > 8 && !memcmp(m->sip.ruri.s, "sip:uac@", 8)) {
 		tm_t_uac_send(m, c, a_uac);
 		sl_send_reply(m, c, a_202);
@@ -201,6 +154,19 @@ static int R_bfail(rc_msg_t *m, rc_ctx_t *c)
 	if (tm_t_check_status(m, c, a_status) > 0)
 		atomic_fetch_add(&bfail_486, 1);
 	return 1;
+}
+
+/* event_route[tm:branch-failure:RB] {
+ *     if (t_check_status("503")) { t_reuse_branch(); append_hf("X-Retry: 1\r\n"); t_relay(); }
+ * } */
+static int R_rb(rc_msg_t *m, rc_ctx_t *c)
+{
+	if (tm_t_check_status(m, c, a_503) <= 0)
+		return 1;
+	atomic_fetch_add(&rb_runs, 1);
+	if (tmx_t_reuse_branch(m, c, NULL) < 0 || textops_append_hf(m, c, a_retry) < 0)
+		return -1;
+	return tm_t_relay(m, c, NULL);
 }
 
 /* route[RESUME] { t_relay(); } */
@@ -237,11 +203,23 @@ static int init(rc_gen_t *g)
 	    !(pv_label = rc_pv_prepare(g, "$T(id_label)", 12, "t.cfg:6:2")))
 		return -1;
 	a_bfail[0] = (rc_arg){ .type = RC_STR, .s = { "BF", 2 } };
+	a_rb[0] = (rc_arg){ .type = RC_STR, .s = { "RB", 2 } };
+	a_503[0] = (rc_arg){ .type = RC_STR, .s = { "503", 3 } };
+	a_retry[0] = (rc_arg){ .type = RC_STR, .s = { "X-Retry: 1\r\n", 12 } };
 	a_cont[2] = (rc_arg){ .type = RC_STR, .s = { "RESUME", 6 } };
+	a_onreply[0] = (rc_arg){ .type = RC_STR, .s = { "RP", 2 } };
+	a_rcont[2] = (rc_arg){ .type = RC_STR, .s = { "RCONT", 5 } };
+	a_continued[0] = (rc_arg){ .type = RC_STR, .s = { "X-Continued: 1\r\n", 16 } };
 	a_200[0] = (rc_arg){ .type = RC_INT, .i = 200, .s = { "200", 3 } };
 	a_200[1] = (rc_arg){ .type = RC_STR, .s = { "Resumed", 7 } };
 	if (rc_fn_prepare(g, "tm_t_on_branch_failure", a_bfail, 1, "t.cfg:3:1") < 0 ||
+	    rc_fn_prepare(g, "tm_t_on_branch_failure", a_rb, 1, "t.cfg:3:4") < 0 ||
+	    rc_fn_prepare(g, "tm_t_check_status", a_503, 1, "t.cfg:9:5") < 0 ||
+	    rc_fn_prepare(g, "textops_append_hf", a_retry, 1, "t.cfg:9:30") < 0 ||
 	    rc_fn_prepare(g, "tmx_t_continue", a_cont, 3, "t.cfg:3:2") < 0 ||
+	    rc_fn_prepare(g, "tm_t_on_reply", a_onreply, 1, "t.cfg:10:1") < 0 ||
+	    rc_fn_prepare(g, "tmx_t_continue", a_rcont, 3, "t.cfg:10:2") < 0 ||
+	    rc_fn_prepare(g, "textops_append_hf", a_continued, 1, "t.cfg:11:1") < 0 ||
 	    rc_fn_prepare(g, "sl_send_reply", a_200, 2, "t.cfg:3:3") < 0 ||
 	    rc_fn_prepare(g, "tm_t_uac_send", a_uac, 6, "t.cfg:4:9") < 0 ||
 	    rc_fn_prepare(g, "sl_send_reply", a_202, 2, "t.cfg:4:40") < 0 ||
@@ -258,7 +236,10 @@ static const rc_route_def routes[] = {
 	{ 3, "F", R_failure },
 	{ 6, "tm:local-request", R_local },
 	{ 6, "tm:branch-failure:BF", R_bfail },
+	{ 6, "tm:branch-failure:RB", R_rb },
 	{ 0, "RESUME", R_resume },
+	{ 2, "RP", R_rpark },
+	{ 0, "RCONT", R_rcont },
 	{ 0, NULL, NULL },
 };
 
@@ -272,7 +253,7 @@ static rc_param_def params[] = {
 	{ 0, 0, 0, 0, 0 },
 };
 
-static const char *const modules[] = { "tm", "tmx", "sl", "corex", 0 };
+static const char *const modules[] = { "tm", "tmx", "sl", "corex", "textops", 0 };
 
 static const rc_script_def script = {
 	.abi = RC_ABI_VERSION,
@@ -283,71 +264,7 @@ static const rc_script_def script = {
 	.source = "tm_wire_test.c",
 };
 
-static void *run_thread(void *arg)
-{
-	static int rc;
-	rc = rt_run(&script, arg);
-	return &rc;
-}
-
-/* ---- messages ---------------------------------------------------------------------- */
-
-static char *invite(char *buf, int cap, const char *method, const char *user, int port,
-                    const char *callid, const char *branch, const char *to_tag, int cseq)
-{
-	snprintf(buf, (size_t)cap,
-	         "%s sip:%s@127.0.0.1:%d SIP/2.0\r\n"
-	         "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=%s;rport\r\n"
-	         "Max-Forwards: 70\r\n"
-	         "From: <sip:alice@127.0.0.1>;tag=ft-%s\r\n"
-	         "To: <sip:%s@127.0.0.1>%s%s\r\n"
-	         "Call-ID: %s\r\n"
-	         "CSeq: %d %s\r\n"
-	         "Content-Length: 0\r\n\r\n",
-	         method, user, port, uac_port, branch, callid, user, to_tag ? ";tag=" : "",
-	         to_tag ? to_tag : "", callid, cseq, method);
-	return buf;
-}
-
-/* The value of header `name` (first one) of a text message, or "". */
-static const char *hdr(const char *msg, const char *name, char *out, int cap)
-{
-	char pat[64];
-	snprintf(pat, sizeof pat, "\r\n%s: ", name);
-	const char *p = strstr(msg, pat);
-	out[0] = '\0';
-	if (!p)
-		return out;
-	p += strlen(pat);
-	const char *e = strstr(p, "\r\n");
-	int n = e ? (int)(e - p) : (int)strlen(p);
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(out, p, (size_t)n);
-	out[n] = '\0';
-	return out;
-}
-
-/* A reply from a callee to the request it got: its Vias, To with a tag. */
-static void answer(int fd, const char *req, int code, const char *reason, const char *tag)
-{
-	char out[4096], v[512];
-	int n = snprintf(out, sizeof out, "SIP/2.0 %d %s\r\n", code, reason);
-	for (const char *p = req; (p = strstr(p, "\r\nVia: ")); p += 7) {
-		const char *e = strstr(p + 7, "\r\n");
-		n += snprintf(out + n, sizeof out - (size_t)n, "Via: %.*s\r\n", (int)(e - p - 7), p + 7);
-	}
-	char from[256], to[256], cid[256], cseq[64];
-	hdr(req, "From", from, sizeof from);
-	hdr(req, "To", to, sizeof to);
-	hdr(req, "Call-ID", cid, sizeof cid);
-	hdr(req, "CSeq", cseq, sizeof cseq);
-	snprintf(out + n, sizeof out - (size_t)n,
-	         "From: %s\r\nTo: %s%s%s\r\nCall-ID: %s\r\nCSeq: %s\r\nContent-Length: 0\r\n\r\n", from, to,
-	         strstr(to, ";tag=") ? "" : ";tag=", strstr(to, ";tag=") ? "" : tag, cid, cseq);
-	(void)v;
-	send_to(fd, out);
-}
+/* ---- statistics -------------------------------------------------------------------- */
 
 static long long stat_of(const char *group, const char *name)
 {
@@ -357,7 +274,6 @@ static long long stat_of(const char *group, const char *name)
 
 /* ---- scenarios ----------------------------------------------------------------------- */
 
-static int uac, uas, uas2;
 static char buf[8192], req[8192], msg[4096], tmp[512];
 
 static void call_200_ack_bye(void)
@@ -533,6 +449,53 @@ static void uac_request(void)
 	CHECK(quiet(uas, 600), "and is not retransmitted after the 200");
 }
 
+/* The value of the first Via's branch of a text message into out. */
+static const char *via_branch(const char *m, char *out, int cap)
+{
+	const char *p = strstr(m, "\r\nVia: ");
+	p = p ? strstr(p, ";branch=") : NULL;
+	int n = 0;
+	if (p)
+		for (p += 8; p[n] && p[n] != ';' && p[n] != '\r' && n < cap - 1; n++)
+			;
+	if (p)
+		memcpy(out, p, (size_t)n);
+	out[n] = '\0';
+	return out;
+}
+
+/* tm.t_uac_start sends an INVITE; its 200 is ACKed by tm, and that ACK is a
+ * transaction of its own: another Via branch (RFC 3261 17.1.1.3). */
+static void uac_invite_ack(void)
+{
+	char ruri[64], inv[8192], b1[128], b2[128];
+	snprintf(ruri, sizeof ruri, "sip:ring@127.0.0.1:%d", uas_port);
+	const char *sv[5] = { "INVITE", ruri, ".", ".",
+		                  "From: <sip:proxy@127.0.0.1>\r\nTo: <sip:ring@127.0.0.1>\r\n" };
+	rt_rpc_in in;
+	memset(&in, 0, sizeof in);
+	for (int i = 0; i < 5; i++)
+		in.v[i] = (rt_rpc_val){ .type = RPC_T_STR, .s = { sv[i], (int)strlen(sv[i]) } };
+	in.n = 5;
+	int is_err = 1;
+	char *res = rt_rpc_call("tm.t_uac_start", &in, &is_err);
+	CHECK(res && !is_err, "tm.t_uac_start INVITE accepted");
+	free(res);
+	CHECK(recv_line(uas, "INVITE sip:ring@", inv, sizeof inv, 2000), "tm sends the INVITE as a UAC");
+	answer(uas, inv, 200, "OK", "ring");
+	CHECK(recv_line(uas, "ACK sip:ring@", buf, sizeof buf, 2000), "tm ACKs the 200 of its INVITE");
+	via_branch(inv, b1, sizeof b1);
+	via_branch(buf, b2, sizeof b2);
+	CHECK(!strncmp(b2, "z9hG4bK", 7) && strlen(b1) == strlen(b2) && strcmp(b1, b2) &&
+	          strstr(buf, "\r\nCSeq: 10 ACK\r\n"),
+	      "the 2xx ACK has a Via branch of its own (RFC 3261 13.2.2.4)");
+	if (!strcmp(b1, b2))
+		printf("  INVITE %s, ACK %s\n", b1, b2);
+	answer(uas, inv, 200, "OK", "ring");
+	CHECK(recv_line(uas, "ACK sip:ring@", inv, sizeof inv, 2000) && !strcmp(via_branch(inv, b1, sizeof b1), b2),
+	      "a retransmitted 200 finds the INVITE and gets the same ACK again");
+}
+
 static void branch_failure(void)
 {
 	send_to(uac, invite(msg, sizeof msg, "INVITE", "bf", uas_port, "call-9", "z9hG4bKi1", NULL, 1));
@@ -544,6 +507,31 @@ static void branch_failure(void)
 	CHECK(atomic_load(&bfail_runs) == 1 && atomic_load(&bfail_486) == 1,
 	      "event_route[tm:branch-failure:BF] ran once, before, seeing the branch's 486");
 	send_to(uac, invite(msg, sizeof msg, "ACK", "bf", uas_port, "call-9", "z9hG4bKi1", "x", 1));
+}
+
+/* t_reuse_branch() in the branch-failure route: a 503 makes the route send
+ * the request again, to the same R-URI, with a header added: a new branch. */
+static void reuse_branch(void)
+{
+	char b1[128], b2[128], v[64];
+	send_to(uac, invite(msg, sizeof msg, "INVITE", "rb", uas_port, "call-13", "z9hG4bKm1", NULL, 1));
+	CHECK(recv_line(uas, "INVITE sip:rb@", req, sizeof req, 2000), "t_reuse_branch: INVITE relayed");
+	via_branch(req, b1, sizeof b1);
+	answer(uas, req, 503, "Service Unavailable", "rb1");
+	CHECK(recv_line(uas, "ACK sip:rb@", buf, sizeof buf, 2000), "its 503 is ACKed");
+	CHECK(recv_line(uas, "INVITE sip:rb@", req, sizeof req, 2000) && strstr(req, "Call-ID: call-13\r\n"),
+	      "t_reuse_branch + t_relay in event_route[tm:branch-failure]: the INVITE goes out again");
+	via_branch(req, b2, sizeof b2);
+	CHECK(!strcmp(hdr(req, "X-Retry", v, sizeof v), "1") && !strstr(buf, "X-Retry") && strcmp(b1, b2) &&
+	          !strncmp(b1, b2, strlen(b1) - 1) && b2[strlen(b2) - 1] == '1',
+	      "to the same R-URI, with the route's header, as branch 1 of the transaction");
+	CHECK(atomic_load(&rb_runs) == 1, "the branch-failure route ran once (the new branch has none)");
+	answer(uas, req, 200, "OK", "rb2");
+	CHECK(recv_line(uac, "SIP/2.0", buf, sizeof buf, 2000) && !strncmp(buf, "SIP/2.0 100", 11) &&
+	          recv_line(uac, "SIP/2.0", buf, sizeof buf, 2000) && !strncmp(buf, "SIP/2.0 200 OK\r\n", 16),
+	      "the caller gets the 100 and the new branch's 200, never the 503");
+	send_to(uac, invite(msg, sizeof msg, "ACK", "rb", uas_port, "call-13", "z9hG4bKm2", "rb2", 1));
+	recv_line(uas, "ACK sip:rb@", buf, sizeof buf, 1000);
 }
 
 static void suspend_continue(void)
@@ -562,6 +550,47 @@ static void suspend_continue(void)
 	CHECK(quiet(uac, 400), "t_continue again: not suspended any more (-2), no reply");
 }
 
+/* t_suspend() in onreply_route: the 480 waits, its retransmission is told
+ * apart (t_is_retr_async_reply) and dropped, t_continue from another
+ * message's route sends it on with its route's edits, once. */
+static void suspend_reply(void)
+{
+	char v[64];
+	send_to(uac, invite(msg, sizeof msg, "INVITE", "rpark", uas_port, "call-14", "z9hG4bKn1", NULL, 1));
+	CHECK(recv_line(uas, "INVITE sip:rpark@", req, sizeof req, 2000), "onreply suspend: INVITE relayed");
+	answer(uas, req, 480, "Temporarily Unavailable", "rp");
+	CHECK(recv_line(uas, "ACK sip:rpark@", buf, sizeof buf, 2000), "its 480 is ACKed hop by hop");
+	CHECK(recv_line(uac, "SIP/2.0 100 trying", buf, sizeof buf, 2000) && quiet(uac, 400),
+	      "t_suspend() in onreply_route: the 480 is not relayed");
+	CHECK(atomic_load(&rpark_idx) >= 0 && atomic_load(&rpark_first_retr) == -1,
+	      "$T(id_index)/$T(id_label) name it; t_is_retr_async_reply() was false for it");
+	answer(uas, req, 480, "Temporarily Unavailable", "rp");
+	CHECK(recv_line(uas, "ACK sip:rpark@", buf, sizeof buf, 2000), "its retransmission is ACKed again");
+	for (int i = 0; i < 40 && atomic_load(&rpark_retr) == 0; i++)
+		sleep_ms(50);
+	CHECK(atomic_load(&rpark_retr) == 1 && quiet(uac, 300),
+	      "t_is_retr_async_reply() is true for the retransmission, which is dropped");
+	send_to(uac, invite(tmp, sizeof tmp, "MESSAGE", "rresume", uas_port, "call-15", "z9hG4bKn2", NULL, 1));
+	int got480 = 0, got200 = 0, cont = 0;
+	for (int i = 0; i < 2; i++) {
+		if (recv_within(uac, buf, sizeof buf, 2000) < 0)
+			break;
+		if (!strncmp(buf, "SIP/2.0 480 ", 12) && strstr(buf, "Call-ID: call-14\r\n")) {
+			got480++;
+			cont = !strcmp(hdr(buf, "X-Continued", v, sizeof v), "1") && !strstr(buf, "tm-test");
+		} else if (!strncmp(buf, "SIP/2.0 200 Resumed\r\n", 21) && strstr(buf, "Call-ID: call-15\r\n")) {
+			got200++;
+		}
+	}
+	CHECK(got200 == 1 && got480 == 1 && cont,
+	      "t_continue: route[RCONT] edits the kept 480, which goes up (200 Resumed to the MESSAGE)");
+	send_to(uac, invite(msg, sizeof msg, "ACK", "rpark", uas_port, "call-14", "z9hG4bKn1", "rp", 1));
+	CHECK(quiet(uac, 700) && atomic_load(&rcont_runs) == 1 && atomic_load(&rpark_retr) == 1,
+	      "the caller gets it once; the ACK ends it");
+	send_to(uac, invite(tmp, sizeof tmp, "MESSAGE", "rresume", uas_port, "call-16", "z9hG4bKn3", NULL, 1));
+	CHECK(quiet(uac, 400), "t_continue again: not suspended any more, no reply");
+}
+
 static void statistics(void)
 {
 	int is_err = 0;
@@ -571,7 +600,7 @@ static void statistics(void)
 	      "tm.stats answers Kamailio's shape");
 	free(res);
 	CHECK(stat_of("tmx", "UAS_transactions") >= 10 && stat_of("tmx", "2xx_transactions") >= 3 &&
-	          stat_of("tmx", "4xx_transactions") >= 4 && stat_of("tmx", "UAC_transactions") == 1,
+	          stat_of("tmx", "4xx_transactions") >= 4 && stat_of("tmx", "UAC_transactions") == 2,
 	      "tmx: UAS_transactions, UAC_transactions, 2xx_transactions, 4xx_transactions counted");
 	CHECK(stat_of("tmx", "rpl_received") == stat_of("tm", "received_replies") &&
 	          stat_of("tmx", "rpl_relayed") == stat_of("tm", "relayed_replies") &&
@@ -590,23 +619,11 @@ static void statistics(void)
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
-	uac = udp_bound(&uac_port);
-	uas = udp_bound(&uas_port);
-	uas2 = udp_bound(&uas2_port);
-	snprintf(listen_text, sizeof listen_text, "udp:127.0.0.1:0");
-	rt_cmdline cl;
-	memset(&cl, 0, sizeof cl);
-	cl.log_stderr = 1;
-	pthread_t th;
-	pthread_create(&th, NULL, run_thread, &cl);
-	for (int i = 0; i < 500 && !rt_running(); i++)
-		sleep_ms(10);
-	CHECK(rt_running(), "rt_run serves the tm script");
-	if (!rt_running()) {
+	tm_sockets();
+	if (!tm_start(&script, "rt_run serves the tm script")) {
 		printf("%d passed, %d failed\n", passed, failed + 1);
 		return 1;
 	}
-	proxy_port = rt_sock_at(0)->port;
 	call_200_ack_bye();
 	busy_to_404();
 	timeout_408();
@@ -614,11 +631,13 @@ int main(void)
 	cancels();
 	parallel_fork();
 	uac_request();
+	uac_invite_ack();
 	branch_failure();
+	reuse_branch();
 	suspend_continue();
+	suspend_reply();
 	statistics();
-	rt_stop();
-	pthread_join(th, NULL);
+	tm_stop();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }

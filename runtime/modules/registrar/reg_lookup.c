@@ -14,6 +14,9 @@
  * lookup returns 1 found, -1 no such AoR or no valid contact, -2 contacts
  * exist but none accepts the method (method_filtering=1), -3 an error.
  * Contacts are taken in the table's order: by q, highest first.
+ * The R-URI's contact also gives the message its q (rt_set_ruri_q, for
+ * t_load_contacts), its +sip.instance and its Path (m->reg_path: forward()
+ * and t_relay() send it as a Route header); each branch carries its own.
  *
  * Not supported: GRUU lookups (a ;gr URI is looked up as a plain AoR), the
  * xavp_rcd details, lookup_filter_mode; a branch keeps no forced socket (the
@@ -120,6 +123,8 @@ int reg_lookup(rc_msg_t *m, rc_ctx_t *c, const reg_site *s, rc_str uri, int mode
 		m->new_ruri = ru;
 		m->dst_uri = (rc_str){ NULL, 0 };
 		m->reg_path = (rc_str){ NULL, 0 };
+		m->reg_instance = copy(m, p->instance);
+		rt_set_ruri_q(m, p->q < 0 ? -1 : p->q); /* Kamailio's set_ruri_q: t_load_contacts sorts by it */
 		if (p->path.len > 0) {
 			/* a Path wins over received: the last proxy on it handles NAT */
 			if (path_dst(cfg, p->path, &dst, &rest) < 0) {
@@ -159,8 +164,9 @@ int reg_lookup(rc_msg_t *m, rc_ctx_t *c, const reg_site *s, rc_str uri, int mode
 		b->uri = copy(m, p->c);
 		b->dst_uri = copy(m, dst.len > 0 ? dst : p->received);
 		b->path = dst.len > 0 ? copy(m, rest) : (rc_str){ NULL, 0 };
-		b->q = p->q;
+		b->q = p->q < 0 ? -1 : p->q;
 		b->flags = p->cflags;
+		b->instance = copy(m, p->instance);
 		if (!b->uri.s)
 			continue;
 		m->nbranches++;
@@ -212,7 +218,8 @@ int registrar_lookup_branches(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
 		return ret;
 	found = ret > 0;
 	/* the R-URI's branch, kept aside while branches borrow the R-URI */
-	rc_str ruri = m->new_ruri, du = m->dst_uri, path = m->reg_path;
+	rc_str ruri = m->new_ruri, du = m->dst_uri, path = m->reg_path, inst = m->reg_instance;
+	int q = rt_ruri_q(m);
 	unsigned bflags = m->bflags;
 	const rt_sock *fs = m->force_send;
 	for (int i = 0; i < start; i++) {
@@ -222,6 +229,8 @@ int registrar_lookup_branches(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
 		m->new_ruri = b->uri;
 		m->dst_uri = (rc_str){ NULL, 0 };
 		m->reg_path = (rc_str){ NULL, 0 };
+		m->reg_instance = (rc_str){ NULL, 0 };
+		rt_set_ruri_q(m, -1);
 		m->bflags = 0;
 		m->force_send = NULL;
 		int r = reg_lookup(m, c, s, (rc_str){ NULL, 0 }, 0);
@@ -230,13 +239,17 @@ int registrar_lookup_branches(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
 			b->uri = m->new_ruri;
 			b->dst_uri = m->dst_uri;
 			b->path = m->reg_path;
+			b->q = rt_ruri_q(m);
 			b->flags = m->bflags;
+			b->instance = m->reg_instance;
 		}
 		ret = r;
 	}
 	m->new_ruri = ruri;
 	m->dst_uri = du;
 	m->reg_path = path;
+	m->reg_instance = inst;
+	rt_set_ruri_q(m, q);
 	m->bflags = bflags;
 	m->force_send = fs;
 	return found ? 1 : ret;

@@ -60,6 +60,7 @@ typedef struct tm_conf {
 	int ruri_matching, via1_matching, callid_matching;
 	int failure_reply_mode, faked_reply_prio, cancel_b_method, unmatched_cancel;
 	int relay_100, remap_503_500, disable_6xx, local_cancel_reason, e2e_cancel_reason;
+	int aggregate_auth;              /* aggregate_challenges */
 	int default_code;
 	rc_str default_reason;
 	rc_str fr_avp, fr_inv_avp;       /* $avp names for per-request timers, or s == NULL */
@@ -111,6 +112,7 @@ static inline void tm_addr_set(tm_addr *d, const struct sockaddr_storage *s, soc
 #define TM_T_IN_FAILURE      0x1000 /* the failure route runs (t_relay adds branches unlocked) */
 #define TM_T_CONTINUE        0x2000 /* t_continue runs */
 #define TM_T_NOISY_CTIMER    0x4000
+#define TM_T_UAC_HDRS        0x8000 /* t_use_uac_headers: CANCEL To as sent */
 
 /* branch flags (tm_branch.rb) */
 #define TM_RB_CANCELED  0x0001 /* cancel asked: a CANCEL goes out on its first 1xx */
@@ -132,6 +134,7 @@ typedef struct tm_branch {
 	socklen_t tolen;
 	const rt_sock *sock;
 	rc_str uri, dst_uri;          /* its R-URI and $du, in cell memory */
+	rc_str instance;              /* its contact's +sip.instance (t_next_contact_flow) */
 	unsigned bflags;              /* branch flags ($bf in its routes) */
 	unsigned rb;                  /* TM_RB_* */
 	int last;                     /* status of the last reply received, 0 none */
@@ -182,6 +185,7 @@ typedef struct tm_cell {
 	tm_lump *lumps;               /* the script's edits at the first relay */
 	int nlumps, lumps_saved;
 	rc_str new_ruri, dst_uri;     /* $ru (s NULL: unchanged) and $du at the first relay */
+	rc_str reg_path;              /* and the R-URI's Path (lookup), s NULL: none */
 	const rt_sock *force_send;
 	tm_addr src;
 	socklen_t srclen;
@@ -217,6 +221,9 @@ typedef struct tm_cell {
 
 	/* t_suspend / UAC */
 	int blind;                    /* the blind branch of t_suspend, or -1 */
+	int susp_rpl;                 /* t_suspend on a reply: its branch + 1, 0 none */
+	char *srpl;                   /* that reply, with its route's edits, in cell memory */
+	int srpl_len;
 	void (*uac_cb)(struct tm_cell *t, int code, const char *rpl, int len, void *arg);
 	void *uac_arg;
 
@@ -233,6 +240,8 @@ typedef struct tm_cell {
 	int navps;
 	struct tm_contact *contacts;  /* t_load_contacts' contacts left (tm_serial.c) */
 	int ncontacts;
+	struct tm_contact *flows;     /* t_next_contacts' contact_flows_avp items */
+	int nflows;
 } tm_cell;
 
 typedef struct tm_avp {
@@ -322,6 +331,10 @@ int tm_branch_parse(const char *s, int len, unsigned *hash, const char **md5, un
 void tm_calc_md5(tm_cell *t, rc_msg_t *m);
 /* tm's To-tag for local replies (computed once per cell). */
 void tm_totag(tm_cell *t, sip_msg *req);
+struct sip_reply;
+/* A local reply's code, reason and where the request came from (for
+ * ;received/;rport), ip its text's room. */
+void tm_reply_init(struct sip_reply *r, const tm_cell *t, int code, rc_str reason, char ip[48]);
 /* A reply to the transaction's request, built locally, into out: length or
  * negative.  hdrs: extra lines; to-tag added for code >= 180. */
 int tm_build_local_reply(tm_cell *t, sip_msg *req, int code, rc_str reason, rc_str hdrs,
@@ -345,6 +358,19 @@ int tm_reply_received(rc_msg_t *m);
  * -1 error.  req: the request to build it from (the message, or NULL: the
  * cell's copy). */
 int tm_reply(tm_cell *t, rc_msg_t *req, int code, rc_str reason);
+/* Send a local reply built by the caller upstream (Kamailio's _reply_light):
+ * kept for retransmissions, a final one ends the branches; rm: the request
+ * being processed, or NULL.  Cell locked or not.  1 sent, -1 error. */
+int tm_reply_buf(tm_cell *t, rc_msg_t *rm, int code, const char *buf, int len);
+/* The tm.reply RPC method (tm_rpc_reply.c). */
+int tm_reply_rpc_init(void);
+/* A reply t_suspend() suspended: kept in the cell (t->srpl) with the edits
+ * of its route; 0, or -1 (logged).  Cell locked. */
+int tm_reply_suspend_keep(tm_cell *t, rc_msg_t *m);
+/* Go on with reply m of branch bi where its onreply_route left it (t_continue
+ * of a suspended reply): relayed or stored, as received replies are.  Cell
+ * locked. */
+void tm_reply_resume(tm_cell *t, rc_msg_t *m, int bi);
 /* Resend the last reply upstream: 1, -1 when none. */
 int tm_retransmit_reply(rc_msg_t *m, tm_cell *t);
 /* A reply faked on branch b (408 timeout, 487, 503 send failure): runs the
@@ -352,10 +378,34 @@ int tm_retransmit_reply(rc_msg_t *m, tm_cell *t);
 void tm_fake_reply(tm_cell *t, int b, int code);
 /* Kill the transaction with an error reply for err (kill_transaction). */
 int tm_kill(tm_cell *t, int err);
+/* Keep branch bi's final reply: rpl with its edits (top Via kept), or the
+ * mark of a faked one (rpl NULL).  0, or -1 (logged). */
+int tm_store_reply(tm_cell *t, int bi, rc_msg_t *rpl);
+
+/* ---- the reply that goes upstream (tm_relay.c) ---------------------------------------------- */
+
+/* A branch's final reply can be picked: received and stored, or faked. */
+static inline int tm_pickable(const tm_branch *b)
+{
+	return (b->rpl || b->rpl_faked) && !(b->rb & TM_RB_DROPPED);
+}
 /* Reply priority (t_pick_branch). */
 int tm_reply_prio(int code, int faked, int faked_prio);
 /* The branch t_pick_branch picks (all final), or -1/-2 (some pending). */
 int tm_pick_branch(tm_cell *t, int inc_branch, int inc_code, int *code);
+/* What becomes of reply `code` on branch bi (rpl: the reply, NULL when
+ * faked), Kamailio's t_should_relay_response: one of TM_RPS_*, *store (keep
+ * it for the pick), *relay (the branch whose reply goes upstream, or -1).
+ * Runs the branch-failure and failure routes.  Cell locked. */
+enum { TM_RPS_ERROR, TM_RPS_PUSHED_AFTER_COMPLETION, TM_RPS_DISCARDED, TM_RPS_STORE,
+       TM_RPS_COMPLETED, TM_RPS_PROVISIONAL };
+int tm_should_relay(tm_cell *t, int code, int bi, int *store, int *relay, rc_msg_t *rpl);
+/* The header lines of a 401/407 going upstream when more than one branch
+ * challenged (aggregate_challenges): the request route's append_to_reply
+ * lines, then every WWW-Authenticate and Proxy-Authenticate line of each
+ * 401/407, branch by branch (rpl: branch bi's reply being processed).
+ * 1 and *len (out holds them), 0 nothing to aggregate, -1 they do not fit. */
+int tm_challenges(tm_cell *t, int bi, rc_msg_t *rpl, char *out, int cap, int *len);
 
 /* ---- forwarding (tm_fwd.c, tm_cancel.c) --------------------------------------------------- */
 
@@ -401,6 +451,7 @@ void tm_save_lumps(tm_cell *t, rc_msg_t *m);
 #define TM_M_LOOKED    32  /* a lookup ran (found or not): not again */
 #define TM_M_FAKED     64  /* the faked request of a route tm runs */
 #define TM_M_E2EACK    128
+#define TM_M_SUSPENDED 256 /* a reply t_suspend() suspended in its onreply_route */
 
 /* The transaction of the message, looking it up once (requests: by
  * matching; replies: by branch).  Not referenced beyond the message. */
@@ -413,6 +464,10 @@ tm_cell *tm_msg_cell(rc_msg_t *m);
  * per-thread stack.  NULL when the stack is full or the copy does not parse. */
 rc_msg_t *tm_fake_request(tm_cell *t, int branch, rt_worker *w);
 void tm_fake_done(rc_msg_t *m);
+/* The same for a reply of branch bi kept in cell memory (buf, len), as if it
+ * came from the branch's destination (t_continue of a suspended reply);
+ * released by tm_fake_done. */
+rc_msg_t *tm_fake_reply_msg(tm_cell *t, int bi, char *buf, int len, rt_worker *w);
 /* The transaction's $avp values: taken from m (saved in cell memory), and
  * set on m (its own are dropped) for a route tm runs. */
 void tm_avps_save(tm_cell *t, rc_msg_t *m);
@@ -491,8 +546,10 @@ int tm_add_blind_branch(tm_cell *t, rc_msg_t *m, const char *who);
 /* The tw_append modparams of a generation into c->tw_apps: 0, or -1 (logged). */
 int tm_tw_conf(rc_gen_t *g, tm_conf *c);
 int tm_prep_tw(rc_gen_t *g, rc_arg *argv, int argc, const char *where);
-/* The contacts_avp $xavp items of m into the cell, and back on a message
- * of a route tm runs (called with the $avp values: tm_avps_save/load). */
+/* The contacts_avp and contact_flows_avp $xavp items of m into the cell,
+ * and back on a message of a route tm runs (called with the $avp values:
+ * tm_avps_save/load); a failure route's message also gets the R-URI's Path
+ * back (t->reg_path). */
 void tm_serial_save(tm_cell *t, rc_msg_t *m);
 void tm_serial_load(tm_cell *t, rc_msg_t *m);
 

@@ -9,19 +9,48 @@
  * failure route on the faked request (t_relay, append_branch, t_reply
  * allowed there); when that leaves no branch open and no final reply sent,
  * tm replies "500 I'm terribly sorry, server error occurred (1/TM)".
- * Suspending a reply (in onreply_route) is not supported yet.
+ *
+ * In an onreply_route, t_suspend suspends the reply (Kamailio 5.6): it is
+ * kept in the cell with the route's edits and goes nowhere; any reply of
+ * the transaction is then left where its onreply_route leaves it (as in
+ * Kamailio), and t_is_retr_async_reply() is true there, so a script drops
+ * the retransmissions of the reply it suspended.  t_continue runs its route
+ * on the kept reply as an onreply route, then the reply goes on as a
+ * received one does (relayed, or stored for the pick) unless the route
+ * suspended it again.
  */
 #include "modules/tm/tm.h"
 
 #include <stdio.h>
 #include <string.h>
 
-int tmx_t_suspend(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
+/* t_suspend() on a reply, in its onreply_route (or t_continue's route). */
+static int suspend_reply(rc_msg_t *m)
 {
-	if (!m->sip.is_request) {
-		rt_log(RT_L_ERR, "t_suspend: suspending a reply is not supported by the runtime yet");
+	tm_cell *t = m->tm_t;
+	if (!t || m->tm_branch < 0 || m->tm_branch >= t->nbr) {
+		rt_log(RT_L_ERR, "t_suspend: the reply has no transaction");
 		return -1;
 	}
+	if (t->flags & TM_T_CANCELED) {
+		m->tm_err = TM_E_CANCELED;
+		return 1;
+	}
+	if (atomic_load(&t->uas_status) >= 200)
+		return -3;
+	tm_lock(t);
+	t->flags |= TM_T_SUSPENDED;
+	t->flags &= ~TM_T_CONTINUE;
+	t->susp_rpl = m->tm_branch + 1;
+	tm_unlock(t);
+	m->tm_mflags |= TM_M_SUSPENDED; /* kept by tm_reply_received after the route */
+	return 1;
+}
+
+int tmx_t_suspend(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
+{
+	if (!m->sip.is_request)
+		return suspend_reply(m);
 	tm_cell *t = tm_msg_cell(m);
 	if (!t) {
 		int r = tm_newtran(m);
@@ -66,6 +95,58 @@ int tmx_prep_continue(rc_gen_t *g, rc_arg *argv, int argc, const char *where)
 	return 0;
 }
 
+/* t_continue of a suspended reply (cell locked): route[name] runs on it as
+ * an onreply route, then it goes on as a received reply unless the route
+ * suspended it again. */
+static void continue_reply(tm_cell *t, rc_route_fn fn, const char *name, rt_worker *w)
+{
+	int bi = t->susp_rpl - 1;
+	char *rpl = t->srpl;
+	int len = t->srpl_len;
+	t->susp_rpl = 0;
+	t->srpl = NULL; /* the cell memory stays: the message below reads it */
+	t->flags &= ~TM_T_SUSPENDED;
+	if (!rpl) {
+		rt_log(RT_L_WARN, "t_continue: no reply kept for branch %d", bi);
+		return;
+	}
+	rc_msg_t *fm = tm_fake_reply_msg(t, bi, rpl, len, w);
+	if (!fm)
+		return;
+	t->flags |= TM_T_CONTINUE;
+	if (fn) {
+		tm_branch *b = t->br[bi];
+		fm->bflags = b->bflags;
+		tm_avps_load(t, fm);
+		tm_run_route(t, fn, fm, RC_RT_TM_ONREPLY);
+		tm_avps_save(t, fm);
+		t->msg_flags = fm->flags;
+		b->bflags = fm->bflags;
+	} else {
+		rt_log(RT_L_ERR, "t_continue: route %s not found", name);
+	}
+	t->flags &= ~TM_T_CONTINUE;
+	if (fm->tm_mflags & TM_M_SUSPENDED)
+		tm_reply_suspend_keep(t, fm); /* suspended again in the route */
+	else if (!(t->flags & TM_T_SUSPENDED))
+		tm_reply_resume(t, fm, bi);
+	tm_fake_done(fm);
+}
+
+/* t_is_retr_async_reply(): in an onreply_route, 1 while the reply's
+ * transaction is suspended (the reply is a retransmission of the one
+ * t_suspend() kept, or another of the same transaction), else -1. */
+int tm_t_is_retr_async_reply(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
+{
+	tm_cell *t = tm_msg_cell(m);
+	if (!t) {
+		rt_log(RT_L_ERR, "t_is_retr_async_reply: cannot check a message for which no "
+		       "transaction has been established");
+		return -1;
+	}
+	return (t->flags & TM_T_SUSPENDED) ? 1 : -1;
+}
+
 int tmx_t_continue(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
 {
 	int idx, label;
@@ -91,6 +172,11 @@ int tmx_t_continue(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
 	}
 	if (t->flags & TM_T_CANCELED) {
 		t->flags &= ~TM_T_SUSPENDED;
+		t->susp_rpl = 0;
+		goto out;
+	}
+	if (t->susp_rpl) {
+		continue_reply(t, fn, name, m->worker);
 		goto out;
 	}
 	t->flags |= TM_T_CONTINUE;

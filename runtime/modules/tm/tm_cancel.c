@@ -64,10 +64,11 @@ static int send_cancel(tm_cell *t, int bi, rc_str reason)
 {
 	tm_branch *b = t->br[bi];
 	char buf[8192];
-	/* the To of the request as received, as Kamailio's build_local_reparse gets it */
+	/* the To of the request as received, as Kamailio's build_local_reparse
+	   gets it; after t_use_uac_headers() the To as sent (to NULL) */
 	const char *to = NULL;
 	int tol = 0;
-	if (t->to_body.s) {
+	if (t->to_body.s && !(t->flags & TM_T_UAC_HDRS)) {
 		const char *ls = t->to_body.s, *le = t->to_body.s + t->to_body.len;
 		while (ls > t->req && ls[-1] != '\n')
 			ls--;

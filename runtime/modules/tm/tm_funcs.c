@@ -11,6 +11,7 @@
  *   t_retransmit_reply()  t_release()  t_check_trans()
  *   t_lookup_request()  t_lookup_cancel([1])  t_relay_cancel()
  *   t_on_failure / t_on_reply / t_on_branch / t_on_branch_failure(name)
+ *   t_use_uac_headers()
  * Return values are Kamailio's: 1 true, negative false, 0 stops the script
  * (a retransmission absorbed by t_newtran or t_check_trans, t_relay_cancel
  * that relayed the CANCEL).  Transport forms other than UDP are refused when
@@ -640,4 +641,22 @@ int tm_t_forward_nonack_to(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
 	if (proto_dest(m, c, argv, &d, "t_forward_nonack_to") < 0)
 		return -1;
 	return forward_nonack(m, c, &d);
+}
+
+/* t_use_uac_headers(): our CANCELs take the To of the INVITE as sent (after
+ * the script changed it) instead of the To as received.  Kamailio 5.6 sets
+ * FL_USE_UAC_FROM|FL_USE_UAC_TO on the transaction's request (or on the
+ * message, for the transaction to come); with reparse_invite on, the From
+ * is already the one sent, the hop-by-hop ACK takes the reply's To, so the
+ * CANCEL's To is all it changes.  Always 1. */
+int tm_t_use_uac_headers(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
+{
+	tm_cell *t = m->tm_t;
+	if (t) {
+		tm_lock(t);
+		t->flags |= TM_T_UAC_HDRS;
+		tm_unlock(t);
+	}
+	m->tm_tfl_set |= TM_T_UAC_HDRS; /* a transaction created later gets it too */
+	return 1;
 }

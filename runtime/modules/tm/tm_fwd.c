@@ -12,9 +12,10 @@
  * important to us" first (auto_inv_100, flag 0x01); then tm_forward_nonack
  * makes one branch of the R-URI (unless it was used already: see
  * ruri_is_new) and one per destination-set entry, runs branch_route[] for
- * each on the message with that branch's $ru/$du/$bf (its edits stay with
- * that branch; drop drops it), builds each branch's bytes once with our Via
- * (branch z9hG4bK<hash>.<md5>.<n>) and sends them, starting the branch's
+ * each on the message with that branch's $ru/$du/$bf and Path (its edits
+ * stay with that branch; drop drops it), builds each branch's bytes once
+ * with our Via (branch z9hG4bK<hash>.<md5>.<n>) and, for a branch with a
+ * Path, the Route header carrying it, and sends them, starting the branch's
  * retransmission (T1) and final-response (fr_timer) timers.  When nothing
  * could be sent, tm replies the error itself (478/477/500 "... (N/TM)")
  * unless told not to (0x02, t_set_disable_internal_reply).
@@ -25,10 +26,11 @@
 
 #include "core/forward.h"
 #include "core/rtmsg.h"
+#include "core/scratch.h"
 #include "core/sock.h"
 
 #define TM_BBUF 65536
-static _Thread_local char bbuf[TM_BBUF];
+static _Thread_local void *bbuf_slot; /* TM_BBUF bytes: a branch being built (core/scratch.h) */
 
 int tm_cancel_from_nonack(tm_cell *tc, rc_msg_t *m);
 
@@ -237,6 +239,11 @@ void tm_save_lumps(tm_cell *t, rc_msg_t *m)
 	                            : (rc_str){ NULL, 0 };
 	t->dst_uri = m->dst_uri.s ? (rc_str){ tm_cell_dup(t, m->dst_uri.s, m->dst_uri.len), m->dst_uri.len }
 	                          : (rc_str){ NULL, 0 };
+	/* and the Path with them (Kamailio's faked request has the clone's
+	   path_vec): tm_serial_load gives it back to a failure route */
+	t->reg_path = m->reg_path.len > 0 ? (rc_str){ tm_cell_dup(t, m->reg_path.s, m->reg_path.len),
+	                                              m->reg_path.len }
+	                                  : (rc_str){ NULL, 0 };
 	t->force_send = m->force_send;
 	t->bflags0 = m->bflags;
 	t->mflags = m->mflags;
@@ -268,32 +275,39 @@ static void ruri_mark_used(rc_msg_t *m)
 
 /* The message's state a branch route may change, to put back after it. */
 typedef struct msg_state {
-	rc_str new_ruri, dst_uri;
+	rc_str new_ruri, dst_uri, path, instance;
 	const rt_sock *force_send;
 	unsigned bflags;
 	int branch;
 	unsigned mflags;
 } msg_state;
 
-/* One branch: its route, its destination, its bytes.  The index, or a
- * negative error (TM_E_CFG when the branch route dropped it). */
-static int add_branch(tm_cell *t, rc_msg_t *m, rc_str uri, rc_str dst_uri, unsigned bflags,
-                      const tm_dest *d, rc_route_fn broute)
+/* One branch: its route, its destination, its bytes.  The message takes the
+ * branch's R-URI, $du, Path and flags while its route runs and its bytes are
+ * built (a Path becomes its Route header, rt_build_request), as Kamailio's
+ * prepare_new_uac swaps them into the request.  The index, or a negative
+ * error (TM_E_CFG when the branch route dropped it). */
+static int add_branch(tm_cell *t, rc_msg_t *m, const rt_branch *br, const tm_dest *d,
+                      rc_route_fn broute)
 {
+	rc_str uri = br->uri, dst_uri = br->dst_uri;
 	if (t->nbr >= TM_MAX_BRANCHES) {
 		rt_log(RT_L_ERR, "tm: maximum number of branches exceeded");
 		return TM_E_TOO_MANY_BRANCHES;
 	}
 	int idx = t->nbr, rc = 0;
-	msg_state ms = { m->new_ruri, m->dst_uri, m->force_send, m->bflags, m->tm_branch, m->tm_mflags };
-	static _Thread_local sip_lumps saved;
+	msg_state ms = { m->new_ruri, m->dst_uri, m->reg_path, m->reg_instance, m->force_send,
+	                 m->bflags, m->tm_branch, m->tm_mflags };
+	sip_lumps saved; /* ~2.5 KB: add_branch does not recurse */
 	/* the branch's R-URI: none when it is the request's own */
 	if (uri.s == m->sip.ruri.s && uri.len == m->sip.ruri.len)
 		m->new_ruri = (rc_str){ NULL, 0 };
 	else
 		m->new_ruri = uri;
 	m->dst_uri = dst_uri.s && dst_uri.len ? dst_uri : (rc_str){ NULL, 0 };
-	m->bflags = bflags;
+	m->reg_path = br->path.s && br->path.len ? br->path : (rc_str){ NULL, 0 };
+	m->reg_instance = br->instance;
+	m->bflags = br->flags;
 	if (broute) {
 		saved = m->lumps; /* its edits are the branch's alone */
 		m->tm_branch = idx;
@@ -321,10 +335,11 @@ static int add_branch(tm_cell *t, rc_msg_t *m, rc_str uri, rc_str dst_uri, unsig
 	}
 	char bid[96];
 	tm_branch_id(t, idx, bid, (int)sizeof bid);
-	int n = rt_build_request(m, &m->lumps, s, &to, bid, bbuf, TM_BBUF);
+	char *bbuf = rt_scratch(&bbuf_slot, TM_BBUF);
+	int n = bbuf ? rt_build_request(m, &m->lumps, s, &to, bid, bbuf, TM_BBUF) : -1;
 	tm_branch *b = tm_cell_mem(t, sizeof *b);
 	if (n < 0 || !b) {
-		rc = n < 0 ? TM_E_BAD_REQ : TM_E_OUT_OF_MEM;
+		rc = n < 0 && bbuf ? TM_E_BAD_REQ : TM_E_OUT_OF_MEM;
 		goto out;
 	}
 	memset(b, 0, sizeof *b);
@@ -340,6 +355,9 @@ static int add_branch(tm_cell *t, rc_msg_t *m, rc_str uri, rc_str dst_uri, unsig
 	b->uri = (rc_str){ tm_cell_dup(t, u.s, u.len), u.len };
 	if (m->dst_uri.s)
 		b->dst_uri = (rc_str){ tm_cell_dup(t, m->dst_uri.s, m->dst_uri.len), m->dst_uri.len };
+	if (m->reg_instance.len > 0)
+		b->instance = (rc_str){ tm_cell_dup(t, m->reg_instance.s, m->reg_instance.len),
+		                        m->reg_instance.len };
 	b->bflags = m->bflags;
 	b->on_reply = t->on_reply;
 	b->on_failure = t->on_failure;
@@ -353,6 +371,8 @@ out:
 		m->lumps = saved;
 	m->new_ruri = ms.new_ruri;
 	m->dst_uri = ms.dst_uri;
+	m->reg_path = ms.path;
+	m->reg_instance = ms.instance;
 	m->force_send = ms.force_send;
 	m->bflags = ms.bflags;
 	m->tm_branch = ms.branch;
@@ -399,7 +419,9 @@ int tm_forward_nonack(tm_cell *t, rc_msg_t *m, rc_ctx_t *c, const tm_dest *d)
 		tm_avps_save(t, m); /* set before t_relay: the transaction's from now on */
 	if (ruri_is_new(m)) {
 		tried = 1;
-		int r = add_branch(t, m, rt_msg_ruri(m), m->dst_uri, m->bflags, d, broute);
+		rt_branch rb = { .uri = rt_msg_ruri(m), .dst_uri = m->dst_uri, .path = m->reg_path,
+		                 .q = rt_ruri_q(m), .flags = m->bflags, .instance = m->reg_instance };
+		int r = add_branch(t, m, &rb, d, broute);
 		if (t->flags & TM_T_CANCELED)
 			goto canceled;
 		if (r >= 0) {
@@ -412,7 +434,7 @@ int tm_forward_nonack(tm_cell *t, rc_msg_t *m, rc_ctx_t *c, const tm_dest *d)
 	for (int i = 0; i < m->nbranches; i++) {
 		const rt_branch *rb = &m->branches[i];
 		tried++;
-		int r = add_branch(t, m, rb->uri, rb->dst_uri, rb->flags, d, broute);
+		int r = add_branch(t, m, rb, d, broute);
 		if (t->flags & TM_T_CANCELED)
 			goto canceled;
 		if (r >= 0) {
@@ -422,7 +444,8 @@ int tm_forward_nonack(tm_cell *t, rc_msg_t *m, rc_ctx_t *c, const tm_dest *d)
 			lowest = r;
 		}
 	}
-	m->nbranches = 0; /* consumed */
+	m->nbranches = 0; /* consumed (Kamailio's clear_branches: the R-URI's q too) */
+	rt_set_ruri_q(m, -1);
 	ruri_mark_used(m);
 	t->msg_flags = m->flags;
 	if (!added) {

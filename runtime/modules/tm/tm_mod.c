@@ -28,7 +28,7 @@ const tm_conf tm_conf_default = {
 	.ruri_matching = 1, .via1_matching = 1, .callid_matching = 0,
 	.failure_reply_mode = 3, .faked_reply_prio = 0, .cancel_b_method = 1, .unmatched_cancel = 0,
 	.relay_100 = 0, .remap_503_500 = 1, .disable_6xx = 0, .local_cancel_reason = 1,
-	.e2e_cancel_reason = 1, .default_code = 500,
+	.e2e_cancel_reason = 1, .default_code = 500, .aggregate_auth = 1,
 	.default_reason = { "Server Internal Error", 21 },
 	.unix_tx_timeout = 500,
 };
@@ -137,6 +137,7 @@ static int tm_gen_init(rc_gen_t *g)
 	    int_param(g, "disable_6xx_block", &c->disable_6xx, 0) < 0 ||
 	    int_param(g, "local_cancel_reason", &c->local_cancel_reason, 0) < 0 ||
 	    int_param(g, "e2e_cancel_reason", &c->e2e_cancel_reason, 0) < 0 ||
+	    int_param(g, "aggregate_challenges", &c->aggregate_auth, 0) < 0 ||
 	    int_param(g, "default_code", &c->default_code, 100) < 0 ||
 	    int_param(g, "unix_tx_timeout", &c->unix_tx_timeout, 0) < 0)
 		return -1;
@@ -174,7 +175,6 @@ static int tm_gen_init(rc_gen_t *g)
 	      "synonym branches)");
 	inert(g, "onreply_avp_mode", "$avp values of the transaction are those of the request route");
 	inert(g, "reparse_invite", "CANCEL and ACK are always built from the request sent");
-	inert(g, "aggregate_challenges", "401/407 replies are relayed as picked, not aggregated");
 	inert(g, "pass_provisional_replies", "no effect in Kamailio 5.6 either");
 	inert(g, "blst_503", "no destination blocklist");
 	inert(g, "blst_methods_add", "no destination blocklist");
@@ -202,6 +202,7 @@ static int tm_gen_init(rc_gen_t *g)
 static int tm_start(void)
 {
 	if (tm_table_init() < 0 || tm_stats_init() < 0 || tm_rpc_init() < 0 || tm_uac_rpc_init() < 0 ||
+	    tm_reply_rpc_init() < 0 ||
 	    tm_timer_start() < 0)
 		return -1;
 	atomic_store(&started, 1);
@@ -276,6 +277,7 @@ const rt_fn tm_fns[] = {
 	/* state and timers (tm_query.c) */
 	{ "tm_t_check_status", tm_t_check_status, tm_prep_re1 },
 	{ "tm_t_is_canceled", tm_t_is_canceled, NULL },
+	{ "tm_t_is_retr_async_reply", tm_t_is_retr_async_reply, NULL },
 	{ "tm_t_is_expired", tm_t_is_expired, NULL },
 	{ "tm_t_branch_timeout", tm_t_branch_timeout, NULL },
 	{ "tm_t_branch_replied", tm_t_branch_replied, NULL },
@@ -301,12 +303,14 @@ const rt_fn tm_fns[] = {
 	{ "tm_t_set_no_e2e_cancel_reason", tm_t_set_no_e2e_cancel_reason, tm_prep_pv1 },
 	{ "tm_t_disable_e2e_cancel_reason", tm_t_disable_e2e_cancel_reason, tm_prep_pv1 },
 	{ "tm_t_set_disable_internal_reply", tm_t_set_disable_internal_reply, tm_prep_pv1 },
+	{ "tm_t_use_uac_headers", tm_t_use_uac_headers, NULL },
 	/* external applications, serial forking (tm_tw.c, tm_serial.c) */
 	{ "tm_t_write_req", tm_t_write_req, tm_prep_tw },
 	{ "tm_t_write_unix", tm_t_write_unix, tm_prep_tw },
 	{ "tm_t_load_contacts", tm_t_load_contacts, NULL },
 	{ "tm_t_load_contacts_1", tm_t_load_contacts_1, tm_prep_pv1 },
 	{ "tm_t_next_contacts", tm_t_next_contacts, NULL },
+	{ "tm_t_next_contact_flow", tm_t_next_contact_flow, NULL },
 	/* UAC (tm_uac.c) */
 	{ "tm_t_uac_send", tm_t_uac_send, tm_prep_fmt6 },
 	{ 0 },
@@ -328,5 +332,6 @@ const rt_fn tmx_fns[] = {
 	{ "tmx_t_cancel_callid_4", tmx_t_cancel_callid_4, tmx_prep_callid },
 	{ "tmx_t_reply_callid", tmx_t_reply_callid, tmx_prep_reply_callid },
 	{ "tmx_t_precheck_trans", tmx_t_precheck_trans, NULL },
+	{ "tmx_t_reuse_branch", tmx_t_reuse_branch, NULL },
 	{ 0 },
 };

@@ -174,17 +174,22 @@ void tm_totag(tm_cell *t, sip_msg *req)
 	d[t->totag_len] = '\0';
 }
 
+void tm_reply_init(sip_reply *r, const tm_cell *t, int code, rc_str reason, char ip[48])
+{
+	memset(r, 0, sizeof *r);
+	r->status = code;
+	r->reason = (sip_str){ reason.s, reason.len };
+	tm_addr_text(&t->src, ip);
+	r->src_ip = (sip_str){ ip, (int)strlen(ip) };
+	r->src_port = t->src_port;
+}
+
 int tm_build_local_reply(tm_cell *t, sip_msg *req, int code, rc_str reason, rc_str hdrs,
                          char *out, int cap)
 {
 	sip_reply r;
-	memset(&r, 0, sizeof r);
-	r.status = code;
-	r.reason = (sip_str){ reason.s, reason.len };
 	char ip[48];
-	tm_addr_text(&t->src, ip);
-	r.src_ip = (sip_str){ ip, (int)strlen(ip) };
-	r.src_port = t->src_port;
+	tm_reply_init(&r, t, code, reason, ip);
 	const sip_addr *to;
 	if (code >= 180 && sip_get_to(req, &to) == 0 && (!to->tag.s || to->tag.len == 0)) {
 		tm_totag(t, req);

@@ -1,5 +1,5 @@
 /* tm_reply.c: replies: local ones (t_reply), received ones, faked ones, and
- * the choice of what goes upstream (kamailio-runtime.md 1.6).
+ * sending upstream the one tm_relay.c chose (kamailio-runtime.md 1.6).
  *
  * A received reply matched to (T, branch), under T's lock:
  *   1. a reply to our CANCEL only stops the CANCEL's timers;
@@ -9,12 +9,13 @@
  *      provisional: an INVITE branch stops retransmitting, a non-INVITE one
  *      slows to T2;
  *   3. the branch's onreply_route[] (drop honoured for provisionals only);
- *   4. relay_reply: should_relay decides (a final already sent: only
- *      INVITE 2xx pass; >= 300: stored, the branch-failure route runs, and
+ *   4. relay_reply: tm_should_relay (tm_relay.c) decides (a final already
+ *      sent: only INVITE 2xx pass; >= 300: stored, the branch-failure route runs, and
  *      when every branch is final the best is picked, the failure route
  *      runs, and the picked reply goes up unless the route replied or added
  *      branches; 1xx (not 100) and 2xx go up at once, a 2xx cancels the
- *      branches still pending);
+ *      branches still pending); a 401/407 going up carries the challenges
+ *      of every branch (tm_challenges);
  *   5. an INVITE branch's FR becomes fr_inv on a 1xx (restart_fr_on_each_reply).
  * Faked replies (408 on timeout, 487 after a CANCEL, 503 on a send error)
  * take step 4 alone.  What goes upstream is kept for retransmissions; a
@@ -27,80 +28,39 @@
 #include <string.h>
 
 #include "core/forward.h"
+#include "core/scratch.h"
 #include "core/worker.h"
 #include "sip/build.h"
 
-enum { RPS_ERROR, RPS_PUSHED_AFTER_COMPLETION, RPS_DISCARDED, RPS_STORE, RPS_COMPLETED,
-       RPS_PROVISIONAL };
-
+/* Per thread, allocated at its first use (core/scratch.h): the reply being
+   built, its extra header lines, and the messages parsed to build it. */
 #define TM_OBUF 65536
-static _Thread_local char obuf[TM_OBUF];
-static _Thread_local sip_msg rq;
+#define TM_HBUF 16384 /* the header lines of a reply of tm's own */
+typedef struct reply_msgs {
+	sip_msg rq, stored;
+} reply_msgs;
+static _Thread_local void *obuf_slot, *msgs_slot, *hbuf_slot;
+
+static char *out_buf(void)
+{
+	return rt_scratch(&obuf_slot, TM_OBUF);
+}
+
+static reply_msgs *msgs(void)
+{
+	return rt_scratch_zero(&msgs_slot, sizeof(reply_msgs));
+}
 
 /* The cell's request, parsed (for building replies off the request route). */
 static sip_msg *cell_request(tm_cell *t)
 {
-	if (sip_parse(&rq, t->req, (size_t)t->req_len) < 0)
+	reply_msgs *x = msgs();
+	if (!x || sip_parse(&x->rq, t->req, (size_t)t->req_len) < 0)
 		return NULL;
-	return &rq;
+	return &x->rq;
 }
 
-int tm_reply_prio(int code, int faked, int faked_prio)
-{
-	int cls = code / 100, xx = code % 100, prio;
-	static const int base[7] = { 32000, 11000, 0, 3000, 4000, 5000, 1000 };
-	if (cls < 7) {
-		prio = base[cls];
-		if (cls == 4)
-			prio += (xx == 1 || xx == 7 || xx == 15 || xx == 20 || xx == 84) ? xx : 100 + xx;
-		else
-			prio += xx;
-	} else {
-		prio = 10000 + code;
-	}
-	return faked ? prio + faked_prio : prio;
-}
-
-/* A branch's final reply can be picked: received and stored, or faked. */
-static int pickable(const tm_branch *b)
-{
-	return (b->rpl || b->rpl_faked) && !(b->rb & TM_RB_DROPPED);
-}
-
-int tm_pick_branch(tm_cell *t, int inc_branch, int inc_code, int *code)
-{
-	int best_b = -1, best_s = 0, best_faked = 0;
-	int fp = t->conf->faked_reply_prio;
-	for (int i = 0; i < t->nbr; i++) {
-		const tm_branch *b = t->br[i];
-		if (i == inc_branch) {
-			/* the reply being processed is not stored yet: as in Kamailio,
-			   it never gets the faked_reply_prio penalty */
-			if (tm_reply_prio(inc_code, 0, fp) < tm_reply_prio(best_s, best_faked, fp)) {
-				best_b = i;
-				best_s = inc_code;
-				best_faked = 0;
-			}
-			continue;
-		}
-		if (!b->buf && b->last >= 200) /* a blind branch that ended */
-			continue;
-		if (b->last < 200 && !((t->flags & TM_T_CONTINUE) && i == t->blind))
-			return -2;
-		if (pickable(b) && tm_reply_prio(b->last, b->rpl_faked, fp) <
-		                       tm_reply_prio(best_s, best_faked, fp)) {
-			best_b = i;
-			best_s = b->last;
-			best_faked = b->rpl_faked;
-		}
-	}
-	*code = best_s;
-	return best_b;
-}
-
-/* Keep branch b's final reply: the received one with its edits (top Via
- * kept), or the mark of a faked one. */
-static int store_reply(tm_cell *t, int bi, rc_msg_t *m)
+int tm_store_reply(tm_cell *t, int bi, rc_msg_t *m)
 {
 	tm_branch *b = t->br[bi];
 	if (!m) {
@@ -134,13 +94,13 @@ static int build_relayed(rc_msg_t *m, char *out, int cap)
 
 static int build_stored(const tm_branch *b, char *out, int cap)
 {
-	static _Thread_local sip_msg s;
+	reply_msgs *x = msgs();
 	sip_lumps l;
-	if (sip_parse(&s, b->rpl, (size_t)b->rpl_len) < 0)
+	if (!x || sip_parse(&x->stored, b->rpl, (size_t)b->rpl_len) < 0)
 		return -1;
-	sip_lumps_init(&l, &s);
+	sip_lumps_init(&l, &x->stored);
 	sip_lump_del_via1(&l);
-	return sip_lump_apply(&s, &l, out, (size_t)cap);
+	return sip_lump_apply(&x->stored, &l, out, (size_t)cap);
 }
 
 /* Keep what was sent upstream for retransmissions. */
@@ -205,6 +165,8 @@ static int dset_contact(rc_msg_t *m, char *out, int cap)
 	return n < cap ? n : 0;
 }
 
+static void reply_failed(tm_cell *t);
+
 int tm_reply(tm_cell *t, rc_msg_t *rm, int code, rc_str reason)
 {
 	sip_msg *req = rm ? &rm->sip : cell_request(t);
@@ -213,7 +175,7 @@ int tm_reply(tm_cell *t, rc_msg_t *rm, int code, rc_str reason)
 		return -1;
 	}
 	char hdrs[2048];
-	rc_str h = { NULL, 0 };
+	rc_str h = t->reply_hdrs; /* off the request route: the cell's request's lines */
 	if (rm) {
 		h = rm->tx_reply_hdrs;
 		if (code >= 300 && code < 400) {
@@ -235,12 +197,40 @@ int tm_reply(tm_cell *t, rc_msg_t *rm, int code, rc_str reason)
 		rt_log(RT_L_INFO, "tm: can't generate %d reply when a final %d was sent out", code, st);
 		goto error;
 	}
-	int len = tm_build_local_reply(t, req, code, reason, h, obuf, TM_OBUF);
+	char *obuf = out_buf();
+	int len = obuf ? tm_build_local_reply(t, req, code, reason, h, obuf, TM_OBUF) : -1;
 	if (len < 0) {
 		rt_log(RT_L_ERR, "tm: cannot build the %d reply: %s", code, sip_strerror(len));
 		goto error;
 	}
-	if (keep_resp(t, obuf, len) < 0)
+	int rc = tm_reply_buf(t, rm, code, obuf, len);
+	tm_unlock(t);
+	return rc;
+error:
+	reply_failed(t);
+	tm_unlock(t);
+	return -1;
+}
+
+/* A local reply that could not be sent ends the transaction as Kamailio's
+ * _reply_light does on error: no timers, the INVITE's branches cancelled. */
+static void reply_failed(tm_cell *t)
+{
+	tm_stop_branch_timers(t);
+	if (t->is_invite)
+		tm_cancel_branches(t, tm_pending_branches(t), 1);
+	tm_put_on_wait(t);
+}
+
+int tm_reply_buf(tm_cell *t, rc_msg_t *rm, int code, const char *buf, int len)
+{
+	tm_lock(t);
+	int st = atomic_load(&t->uas_status);
+	if (st >= 200) {
+		rt_log(RT_L_INFO, "tm: can't generate %d reply when a final %d was sent out", code, st);
+		goto error;
+	}
+	if (keep_resp(t, buf, len) < 0)
 		goto error;
 	atomic_store(&t->uas_status, code);
 	t->relayed = -2;
@@ -266,10 +256,7 @@ int tm_reply(tm_cell *t, rc_msg_t *rm, int code, rc_str reason)
 	tm_unlock(t);
 	return 1;
 error:
-	tm_stop_branch_timers(t);
-	if (t->is_invite)
-		tm_cancel_branches(t, tm_pending_branches(t), 1);
-	tm_put_on_wait(t);
+	reply_failed(t);
 	tm_unlock(t);
 	return -1;
 }
@@ -296,115 +283,17 @@ int tm_kill(tm_cell *t, int err)
 
 /* ---- what goes upstream ------------------------------------------------------------- */
 
-/* Kamailio's t_should_relay_response: *store, *relay (branch or -1). */
-static int should_relay(tm_cell *t, int code, int bi, int *store, int *relay, rc_msg_t *rpl)
+/* The lines of a 401/407 that aggregates the branches' challenges into
+ * *hdrs (a per-thread buffer): 1, or 0 to relay the picked reply as it is
+ * (fewer than two challenges, aggregate_challenges off, too long). */
+static int challenges(tm_cell *t, int bi, rc_msg_t *rpl, rc_str *hdrs)
 {
-	tm_branch *b = t->br[bi];
-	int inv_through = code >= 200 && code < 300 && t->is_invite;
-	*store = 0;
-	*relay = -1;
-	if (atomic_load(&t->uas_status) >= 200) {
-		if (inv_through) {
-			b->last = code;
-			*relay = bi;
-			return RPS_PUSHED_AFTER_COMPLETION;
-		}
-		return RPS_DISCARDED;
-	}
-	if (b->last >= 200 && !(inv_through && b->last < 300)) {
-		if (b->last != code && b->last != 487 && !(b->last == 408 && code == 487))
-			rt_log(RT_L_WARN, "tm: status rewrite by UAS: stored %d, received %d", b->last, code);
-		return RPS_DISCARDED;
-	}
-	if (code >= 300) {
-		b->last = code;
-		if (b->on_bfail) {
-			/* the branch-failure route sees this reply as the branch's */
-			if (!pickable(b))
-				store_reply(t, bi, rpl);
-			tm_run_branch_failure(t, bi, code);
-		}
-		int picked_code;
-		int picked = tm_pick_branch(t, bi, code, &picked_code);
-		if (picked == -2) {
-			*store = 1;
-			if (code >= 600 && !(t->flags & (TM_T_6XX | TM_T_DISABLE_6XX))) {
-				t->flags |= TM_T_6XX;
-				t->cancel_cause = code;
-				tm_cancel_branches(t, tm_pending_branches(t), 0);
-			}
-			return RPS_STORE;
-		}
-		if (picked < 0) {
-			rt_log(RT_L_CRIT, "tm: no reply to pick for transaction %u:%u", t->hash, t->label);
-			return RPS_DISCARDED;
-		}
-		int nbr_before = t->nbr;
-		t->flags &= ~TM_T_6XX; /* the failure route may start new branches */
-		int drop_mode = t->conf->failure_reply_mode, dropped = 0;
-		if (t->br[picked]->on_failure) {
-			/* the picked reply must be at hand in the failure route */
-			if (!pickable(b) && store_reply(t, bi, rpl) < 0)
-				return RPS_DISCARDED;
-			t->drop_mode = drop_mode;
-			tm_run_failure(t, picked, picked_code);
-			drop_mode = t->drop_mode;
-			if ((drop_mode == 3 && nbr_before < t->nbr) || (drop_mode != 0 && drop_mode != 3)) {
-				int from = 0;
-				if (drop_mode == 2) {
-					for (from = nbr_before - 1; from >= 0; from--)
-						if (t->br[from]->rb & TM_RB_FB)
-							break;
-					if (from < 0)
-						from = 0;
-				}
-				for (int i = from; i < nbr_before; i++)
-					t->br[i]->rb |= TM_RB_DROPPED;
-				picked = -1;
-				dropped = 1;
-			}
-		}
-		if (atomic_load(&t->uas_status) >= 200)
-			return RPS_COMPLETED; /* the route replied */
-		if (nbr_before < t->nbr) {
-			int nb = tm_pick_branch(t, dropped ? -1 : bi, code, &picked_code);
-			if (nb < 0) {
-				if (!dropped) {
-					if (nb == -2) {
-						*store = 1;
-						return RPS_STORE;
-					}
-				} else {
-					if (nb == -2)
-						return RPS_DISCARDED;
-					goto branches_failed;
-				}
-			} else {
-				picked = nb;
-			}
-		} else if (dropped) {
-			goto branches_failed;
-		}
-		*relay = picked;
-		return RPS_COMPLETED;
-	}
-	if (code >= 100) {
-		b->last = code;
-		*relay = (code == 100 && !t->conf->relay_100) ? -1 : bi;
-		if (code >= 200) {
-			t->cancel_cause = code;
-			return RPS_COMPLETED;
-		}
-		return RPS_PROVISIONAL;
-	}
-	return RPS_DISCARDED;
-branches_failed:
-	if (t->flags & (TM_T_LOCAL | TM_T_UAC)) {
-		*relay = bi;
-	} else if (tm_kill(t, t->failure_err ? t->failure_err : TM_E_UNSPEC) <= 0) {
-		rt_log(RT_L_ERR, "tm: reply generation failed");
-	}
-	return RPS_COMPLETED;
+	char *hb = rt_scratch(&hbuf_slot, TM_HBUF);
+	int len;
+	if (!hb || tm_challenges(t, bi, rpl, hb, TM_HBUF, &len) <= 0)
+		return 0;
+	*hdrs = (rc_str){ hb, len };
+	return 1;
 }
 
 /* Relay what should_relay picked (cell locked).  rpl: the reply being
@@ -412,12 +301,12 @@ branches_failed:
 static int relay_reply(tm_cell *t, rc_msg_t *rpl, int bi, int code, int put_on_wait)
 {
 	int store, relay;
-	int rs = should_relay(t, code, bi, &store, &relay, rpl);
+	int rs = tm_should_relay(t, code, bi, &store, &relay, rpl);
 	tm_branch *b = t->br[bi];
-	if (store && !pickable(b) && store_reply(t, bi, rpl) < 0) {
+	if (store && !tm_pickable(b) && tm_store_reply(t, bi, rpl) < 0) {
 		rt_log(RT_L_ERR, "tm: reply processing error");
 		tm_reply(t, NULL, 500, (rc_str){ "Reply processing error", 22 });
-		return RPS_ERROR;
+		return TM_RPS_ERROR;
 	}
 	if (store && rpl == NULL)
 		b->rpl_faked = 1;
@@ -426,18 +315,24 @@ static int relay_reply(tm_cell *t, rc_msg_t *rpl, int bi, int code, int put_on_w
 		int faked = relay == bi ? rpl == NULL : rb->rpl_faked && !rb->rpl;
 		int rcode = relay == bi ? code : rb->last, len;
 		int local = faked;
-		if (faked) {
-			if (t->flags & TM_T_CANCELED)
-				rcode = 487;
-		} else if (rcode == 503 && t->conf->remap_503_500) {
+		char *obuf = out_buf();
+		/* a reply of tm's own carries the request route's append_to_reply
+		   lines, as every reply built from the request */
+		rc_str hdrs = t->reply_hdrs;
+		if (!obuf)
+			return TM_RPS_ERROR;
+		if (faked && (t->flags & TM_T_CANCELED))
+			rcode = 487;
+		else if (!faked && rcode == 503 && t->conf->remap_503_500)
 			local = 1; /* a final 503 goes up as a 500 (RFC 3261 16.7 step 6) */
-		}
+		else if ((rcode == 401 || rcode == 407) && challenges(t, bi, rpl, &hdrs) > 0)
+			local = 1; /* every branch's challenges in a reply of tm's own */
 		if (local) {
 			sip_msg *req = cell_request(t);
 			const char *txt = tm_status_text(rcode);
 			len = req ? tm_build_local_reply(t, req, rcode == 503 ? 500 : rcode,
-			                                 (rc_str){ txt, (int)strlen(txt) }, (rc_str){ NULL, 0 },
-			                                 obuf, TM_OBUF)
+			                                 (rc_str){ txt, (int)strlen(txt) }, hdrs, obuf,
+			                                 TM_OBUF)
 			          : -1;
 			if (rcode == 503)
 				rcode = 500;
@@ -448,22 +343,22 @@ static int relay_reply(tm_cell *t, rc_msg_t *rpl, int bi, int code, int put_on_w
 		}
 		if (len < 0) {
 			rt_log(RT_L_ERR, "tm: cannot build the %d reply to relay", rcode);
-			return RPS_ERROR;
+			return TM_RPS_ERROR;
 		}
 		tm_stat(TS_RPL_SENT);
 		tm_stat(local ? TS_RPL_GENERATED : TS_RPL_RELAYED);
-		if (rs != RPS_PUSHED_AFTER_COMPLETION) {
+		if (rs != TM_RPS_PUSHED_AFTER_COMPLETION) {
 			if (keep_resp(t, obuf, len) < 0)
-				return RPS_ERROR;
+				return TM_RPS_ERROR;
 			atomic_store(&t->uas_status, rcode);
 			t->relayed = relay;
 			if (rcode >= 200)
 				tm_stats_final(t, rcode);
 		}
-		if (rs == RPS_COMPLETED)
+		if (rs == TM_RPS_COMPLETED)
 			tm_start_final_retr(t);
 		send_upstream(t, rpl, obuf, len);
-		if (put_on_wait && rs == RPS_COMPLETED)
+		if (put_on_wait && rs == TM_RPS_COMPLETED)
 			tm_put_on_wait(t);
 	}
 	return rs;
@@ -474,13 +369,13 @@ static int relay_reply(tm_cell *t, rc_msg_t *rpl, int bi, int code, int put_on_w
 static int local_reply(tm_cell *t, rc_msg_t *rpl, int bi, int code)
 {
 	int store, relay;
-	int rs = should_relay(t, code, bi, &store, &relay, rpl);
-	if (store && !pickable(t->br[bi]))
-		store_reply(t, bi, rpl);
-	if (relay >= 0 && rs != RPS_PROVISIONAL) {
+	int rs = tm_should_relay(t, code, bi, &store, &relay, rpl);
+	if (store && !tm_pickable(t->br[bi]))
+		tm_store_reply(t, bi, rpl);
+	if (relay >= 0 && rs != TM_RPS_PROVISIONAL) {
 		const tm_branch *rb = t->br[relay];
 		int rcode = relay == bi ? code : rb->last;
-		if (rs != RPS_PUSHED_AFTER_COMPLETION) {
+		if (rs != TM_RPS_PUSHED_AFTER_COMPLETION) {
 			atomic_store(&t->uas_status, rcode);
 			t->relayed = relay;
 			if (rcode >= 200)
@@ -516,7 +411,7 @@ void tm_fake_reply(tm_cell *t, int bi, int code)
 		rs = local_reply(t, NULL, bi, code);
 	else
 		rs = relay_reply(t, NULL, bi, code, 0);
-	if (rs == RPS_COMPLETED) {
+	if (rs == TM_RPS_COMPLETED) {
 		tm_stop_branch_timers(t);
 		if (t->is_invite)
 			tm_cancel_branches(t, tm_pending_branches(t), 1);
@@ -525,7 +420,7 @@ void tm_fake_reply(tm_cell *t, int bi, int code)
 		b->rb &= ~TM_RB_CANCEL_SENT; /* tm_cancel_branch_now marks it itself */
 		tm_cancel_branch_now(t, bi, 0); /* Kamailio sends it without a Reason */
 	}
-	if (rs == RPS_COMPLETED)
+	if (rs == TM_RPS_COMPLETED)
 		tm_put_on_wait(t);
 	tm_timer_update(t);
 }
@@ -577,6 +472,65 @@ tm_cell *tm_msg_cell(rc_msg_t *m)
 		m->tm_mflags |= TM_M_FOUND;
 	}
 	return t;
+}
+
+/* Step 4 and 5 of a received reply (after its onreply_route): relayed or
+ * stored, the branch's timers. */
+static void go_on(tm_cell *t, rc_msg_t *m, int bi, int code, int last, long long now)
+{
+	tm_branch *b = t->br[bi];
+	int rs;
+	if (t->flags & (TM_T_LOCAL | TM_T_UAC)) {
+		rs = local_reply(t, m, bi, code);
+		if (rs == TM_RPS_COMPLETED) {
+			tm_stop_branch_timers(t);
+			if (t->is_invite)
+				tm_cancel_branches(t, tm_pending_branches(t), 1);
+			tm_put_on_wait(t);
+		} else if (t->flags & TM_T_6XX) {
+			/* cancel_uacs was asked by should_relay */
+		}
+	} else {
+		rs = relay_reply(t, m, bi, code, 1);
+		if (rs == TM_RPS_COMPLETED) {
+			tm_stop_branch_timers(t);
+			/* a 2xx completes an INVITE with branches still open */
+			if (t->is_invite)
+				tm_cancel_branches(t, tm_pending_branches(t), 1);
+		}
+	}
+	b->rb |= TM_RB_REPLIED;
+	if (rs == TM_RPS_ERROR)
+		return;
+	if (t->is_invite && code < 200 && b->last < 200 &&
+	    (t->conf->restart_fr_on_each_reply || (last < code && (code >= 180 || last == 0)))) {
+		long long at = now + t->fr_inv;
+		b->fr_at = at < t->end_of_life ? at : t->end_of_life;
+		b->rb |= TM_RB_FR_INV;
+	}
+}
+
+int tm_reply_suspend_keep(tm_cell *t, rc_msg_t *m)
+{
+	if (t->srpl && !(m->tm_mflags & TM_M_FAKED))
+		return 0; /* suspended again (a retransmission): the first one stays */
+	int n = sip_lump_size(&m->sip, &m->lumps);
+	char *d = n >= 0 ? tm_cell_mem(t, (size_t)n + 1) : NULL;
+	if (!d || sip_lump_apply(&m->sip, &m->lumps, d, (size_t)n + 1) != n) {
+		rt_log(RT_L_ERR, "tm: cannot keep the suspended %d reply of transaction %u:%u",
+		       m->sip.status, t->hash, t->label);
+		return -1;
+	}
+	d[n] = '\0';
+	t->srpl = d;
+	t->srpl_len = n;
+	return 0;
+}
+
+void tm_reply_resume(tm_cell *t, rc_msg_t *m, int bi)
+{
+	go_on(t, m, bi, m->sip.status, t->br[bi]->last, tm_now());
+	tm_timer_update(t);
 }
 
 int tm_reply_received(rc_msg_t *m)
@@ -638,37 +592,14 @@ int tm_reply_received(rc_msg_t *m)
 		if ((fl & RC_F_DROP) && code < 200)
 			goto done;
 	}
+	if (m->tm_mflags & TM_M_SUSPENDED) {
+		/* t_suspend() in the route: the reply waits for t_continue */
+		tm_reply_suspend_keep(t, m);
+		goto done;
+	}
 	if (t->flags & TM_T_SUSPENDED)
-		goto done;
-	int rs;
-	if (t->flags & (TM_T_LOCAL | TM_T_UAC)) {
-		rs = local_reply(t, m, bi, code);
-		if (rs == RPS_COMPLETED) {
-			tm_stop_branch_timers(t);
-			if (t->is_invite)
-				tm_cancel_branches(t, tm_pending_branches(t), 1);
-			tm_put_on_wait(t);
-		} else if (t->flags & TM_T_6XX) {
-			/* cancel_uacs was asked by should_relay */
-		}
-	} else {
-		rs = relay_reply(t, m, bi, code, 1);
-		if (rs == RPS_COMPLETED) {
-			tm_stop_branch_timers(t);
-			/* a 2xx completes an INVITE with branches still open */
-			if (t->is_invite)
-				tm_cancel_branches(t, tm_pending_branches(t), 1);
-		}
-	}
-	b->rb |= TM_RB_REPLIED;
-	if (rs == RPS_ERROR)
-		goto done;
-	if (t->is_invite && code < 200 && b->last < 200 &&
-	    (t->conf->restart_fr_on_each_reply || (last < code && (code >= 180 || last == 0)))) {
-		long long at = now + t->fr_inv;
-		b->fr_at = at < t->end_of_life ? at : t->end_of_life;
-		b->rb |= TM_RB_FR_INV;
-	}
+		goto done; /* as in Kamailio, any reply of a suspended transaction */
+	go_on(t, m, bi, code, last, now);
 done:
 	tm_timer_update(t);
 	tm_unlock(t);

@@ -12,14 +12,22 @@
  *
  * Every route runs with the cell's generation as m->gen: after a reload, a
  * transaction keeps running the routes of the script that created it.
+ *
+ * t_continue of a reply t_suspend() suspended runs its route on that reply,
+ * kept in cell memory, from the same stack (tm_fake_reply_msg).
+ *
+ * tmx's t_reuse_branch() lives here: it turns the faked request of a
+ * branch-failure route back into the branch that failed.
  */
 #include "modules/tm/tm.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/rtmsg.h"
 #include "core/worker.h"
+#include "pv/pv.h"
 
 #define TM_FAKE_DEPTH 4
 
@@ -56,7 +64,10 @@ void tm_set_cur_worker(rt_worker *w)
 	cur_w = w;
 }
 
-rc_msg_t *tm_fake_request(tm_cell *t, int branch, rt_worker *w)
+/* The next message of this thread's stack, reset; NULL when the stack is
+ * full or out of memory (logged).  The caller takes it (fs->depth++) once
+ * it is good; tm_fake_done gives it back. */
+static rc_msg_t *fake_push(void)
 {
 	if (!fs) {
 		pthread_once(&fake_once, fake_key_init);
@@ -65,15 +76,55 @@ rc_msg_t *tm_fake_request(tm_cell *t, int branch, rt_worker *w)
 		pthread_setspecific(fake_key, fs);
 	}
 	if (fs->depth == TM_FAKE_DEPTH) {
-		rt_log(RT_L_ERR, "tm: too many faked requests nested");
+		rt_log(RT_L_ERR, "tm: too many faked messages nested");
 		return NULL;
 	}
 	rc_msg_t *m = fs->m[fs->depth];
 	if (!m && !(m = fs->m[fs->depth] = calloc(1, sizeof *m))) {
-		rt_log(RT_L_ERR, "tm: out of memory for a faked request");
+		rt_log(RT_L_ERR, "tm: out of memory for a faked message");
 		return NULL;
 	}
 	rt_msg_reset(m);
+	return m;
+}
+
+rc_msg_t *tm_fake_reply_msg(tm_cell *t, int bi, char *buf, int len, rt_worker *w)
+{
+	rc_msg_t *m = fake_push();
+	if (!m)
+		return NULL;
+	if (sip_parse(&m->sip, buf, (size_t)len) < 0 || m->sip.is_request) {
+		rt_log(RT_L_ERR, "tm: the suspended reply does not parse again");
+		return NULL;
+	}
+	const tm_branch *b = t->br[bi];
+	m->worker = w;
+	m->gen = t->gen;
+	m->id = t->label;
+	m->buf = buf;
+	m->len = len;
+	memset(&m->src, 0, sizeof m->src);
+	memcpy(&m->src, &b->to, sizeof b->to);
+	m->srclen = b->tolen;
+	tm_addr_text(&b->to, m->src_ip);
+	m->src_port = ntohs(b->to.sa.sa_family == AF_INET6 ? b->to.in6.sin6_port : b->to.in.sin_port);
+	m->rcv = b->sock;
+	m->recv_us = tm_now() * 1000;
+	sip_lumps_init(&m->lumps, &m->sip);
+	m->flags = t->msg_flags;
+	m->bflags = b->bflags;
+	m->tm_t = t;
+	m->tm_branch = bi;
+	m->tm_mflags = TM_M_FAKED | TM_M_LOOKED;
+	fs->depth++;
+	return m;
+}
+
+rc_msg_t *tm_fake_request(tm_cell *t, int branch, rt_worker *w)
+{
+	rc_msg_t *m = fake_push();
+	if (!m)
+		return NULL;
 	if (sip_parse(&m->sip, t->req, (size_t)t->req_len) < 0) {
 		rt_log(RT_L_ERR, "tm: the stored request does not parse again");
 		return NULL;
@@ -227,4 +278,36 @@ void tm_run_branch_failure(tm_cell *t, int b, int code)
 	t->picked = saved_picked;
 	t->msg_flags = m->flags;
 	tm_fake_done(m);
+}
+
+/* t_reuse_branch(), in event_route[tm:branch-failure:NAME]: the branch that
+ * failed becomes the request's "main" branch again, so that a t_relay()
+ * there sends a new branch to the same R-URI with the request as the route
+ * left it (a header added, a flag set).  As Kamailio 5.6's tmx: the R-URI
+ * (marked new) and the branch flags are the branch's; $du stays what the
+ * faked request has (the first relay's).  Kamailio also copies the branch's
+ * ruid, path and instance: routec's branches do not keep them, so the
+ * request has none (a Path of the first relay is in its saved edits).
+ * 1, or -1 outside a branch-failure route (logged). */
+int tmx_t_reuse_branch(rc_msg_t *m, rc_ctx_t *c, rc_arg *argv)
+{
+	tm_cell *t = m->tm_t;
+	if (!(c->route_type & RC_RT_BRANCH_FAILURE)) {
+		rt_log(RT_L_ERR, "t_reuse_branch: unsupported route type %d (a branch-failure "
+		       "event route only)", c->route_type);
+		return -1;
+	}
+	int b = t ? t->picked : -1;
+	if (!t || b < 0 || b >= t->nbr) {
+		rt_log(RT_L_CRIT, "t_reuse_branch: no picked branch (%d) for a final response", b);
+		return -1;
+	}
+	const tm_branch *br = t->br[b];
+	char *d = pv_dup(m, br->uri.s, br->uri.len);
+	if (!d)
+		rt_log(RT_L_WARN, "t_reuse_branch: failed to rewrite the r-uri");
+	else
+		m->new_ruri = (rc_str){ d, br->uri.len };
+	m->bflags = br->bflags;
+	return 1;
 }

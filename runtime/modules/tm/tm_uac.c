@@ -25,10 +25,17 @@
 #include "core/forward.h"
 #include "core/rpc.h"
 #include "core/rtmsg.h"
+#include "core/scratch.h"
 #include "core/sock.h"
 
 #define TM_UAC_BUF 65536
-static _Thread_local char ubuf[TM_UAC_BUF], hbuf[TM_UAC_BUF];
+/* the request being built and the given headers parsed as a message of their
+   own: one per thread, allocated at its first request (core/scratch.h) */
+typedef struct uac_scratch {
+	char ubuf[TM_UAC_BUF], hbuf[TM_UAC_BUF];
+	sip_msg hm;
+} uac_scratch;
+static _Thread_local void *uac_slot;
 static atomic_uint uac_seq;
 
 typedef struct obuf {
@@ -117,8 +124,11 @@ static int local_request_route(tm_cell *t, rc_msg_t *m)
 int tm_uac_request(rc_msg_t *m, const char *method, rc_str ruri, rc_str nexthop, rc_str hdrs,
                    rc_str body, tm_uac_cb cb, void *arg)
 {
-	/* the given headers, parsed as a message of their own */
-	static _Thread_local sip_msg hm;
+	uac_scratch *u = rt_scratch_zero(&uac_slot, sizeof *u);
+	if (!u)
+		return -1;
+	char *ubuf = u->ubuf, *hbuf = u->hbuf;
+	sip_msg *hm = &u->hm; /* the given headers, parsed as a message of their own */
 	obuf h = { hbuf, TM_UAC_BUF, 0, 0 };
 	puts_(&h, "OPTIONS sip:x SIP/2.0\r\n");
 	put(&h, hdrs.s, hdrs.len);
@@ -126,8 +136,8 @@ int tm_uac_request(rc_msg_t *m, const char *method, rc_str ruri, rc_str nexthop,
 		put(&h, "\r\n", 2);
 	put(&h, "\r\n", 2);
 	const sip_addr *from, *to;
-	if (h.err || sip_parse(&hm, hbuf, (size_t)h.len) < 0 || sip_get_from(&hm, &from) < 0 ||
-	    sip_get_to(&hm, &to) < 0) {
+	if (h.err || sip_parse(hm, hbuf, (size_t)h.len) < 0 || sip_get_from(hm, &from) < 0 ||
+	    sip_get_to(hm, &to) < 0) {
 		rt_log(RT_L_ERR, "tm: uac: the headers must hold a From and a To");
 		return -1;
 	}
@@ -154,7 +164,7 @@ int tm_uac_request(rc_msg_t *m, const char *method, rc_str ruri, rc_str nexthop,
 	}
 	char callid[64], ftag[32];
 	sip_str cid;
-	if (sip_get_callid(&hm, &cid) < 0) {
+	if (sip_get_callid(hm, &cid) < 0) {
 		cid.len = gen_id(callid, (int)sizeof callid, "@routec");
 		cid.s = callid;
 	}
@@ -164,7 +174,7 @@ int tm_uac_request(rc_msg_t *m, const char *method, rc_str ruri, rc_str nexthop,
 		tag.s = ftag;
 	}
 	const sip_cseq *cs;
-	unsigned cseq = sip_get_cseq(&hm, &cs) == 0 ? cs->num : 10;
+	unsigned cseq = sip_get_cseq(hm, &cs) == 0 ? cs->num : 10;
 	char num[16];
 	int nl = snprintf(num, sizeof num, "%u", cseq);
 	rt_gen *g = uac_gen(m);
@@ -234,7 +244,7 @@ int tm_uac_request(rc_msg_t *m, const char *method, rc_str ruri, rc_str nexthop,
 	puts_(&o, "\r\nCall-ID: ");
 	put(&o, cid.s, cid.len);
 	puts_(&o, "\r\n");
-	if (!sip_hdr_get(&hm, SIP_H_MAX_FORWARDS))
+	if (!sip_hdr_get(hm, SIP_H_MAX_FORWARDS))
 		puts_(&o, "Max-Forwards: 70\r\n");
 	char cl[32];
 	put(&o, cl, snprintf(cl, sizeof cl, "Content-Length: %d\r\n", body.len));
@@ -244,12 +254,12 @@ int tm_uac_request(rc_msg_t *m, const char *method, rc_str ruri, rc_str nexthop,
 		put(&o, ua.s, ua.len);
 		puts_(&o, "\r\n");
 	}
-	for (int i = 0; i < hm.nhdrs; i++) {
-		const sip_hdr *x = &hm.hdrs[i];
+	for (int i = 0; i < hm->nhdrs; i++) {
+		const sip_hdr *x = &hm->hdrs[i];
 		if (x->type == SIP_H_FROM || x->type == SIP_H_TO || x->type == SIP_H_CALL_ID ||
 		    x->type == SIP_H_CSEQ || x->type == SIP_H_CONTENT_LENGTH || x->type == SIP_H_VIA)
 			continue;
-		put(&o, hm.buf + x->start, x->end - x->start);
+		put(&o, hm->buf + x->start, x->end - x->start);
 	}
 	put(&o, "\r\n", 2);
 	put(&o, body.s, body.len);
@@ -303,6 +313,36 @@ fail:
 }
 
 /* A 2xx to our own INVITE: the ACK goes to its Contact (or the next hop). */
+/* The ACK of a 2xx is a transaction of its own (RFC 3261 13.2.2.4, 17.1.1.3):
+ * its Via branch must differ from the INVITE's.  The branch keeps tm's
+ * shape (hash, md5, branch index) with the last 4 characters of the md5
+ * moved on, as Kamailio 6.1's local_ack_branch_mode 1 does (5.6 sends the
+ * INVITE's branch): a retransmitted 2xx still finds the INVITE by its own
+ * branch, and the ACK's is new.  Edits the ACK's first Via in place. */
+static void ack_branch(char *ack, int len)
+{
+	char *end = ack + len, *v = memmem(ack, (size_t)len, "branch=z9hG4bK", 14);
+	if (!v)
+		return;
+	v += 7;
+	char *e = v;
+	while (e < end && *e != ';' && *e != ',' && *e != '\r' && *e != ' ' && *e != '\t')
+		e++;
+	unsigned hash, br;
+	const char *md5;
+	if (tm_branch_parse(v, (int)(e - v), &hash, &md5, &br) < 0)
+		return;
+	char *c = (char *)md5 + TM_MD5_LEN - 4;
+	for (int i = 0; i < 4; i++, c++) {
+		if ((*c >= '0' && *c < '9') || (*c >= 'a' && *c < 'z') || (*c >= 'A' && *c < 'Z'))
+			(*c)++;
+		else if (*c == '9')
+			*c = '0';
+		else if (*c == 'z')
+			*c = 'a';
+	}
+}
+
 void tm_uac_ack_2xx(tm_cell *t, int bi, rc_msg_t *rpl);
 void tm_uac_ack_2xx(tm_cell *t, int bi, rc_msg_t *rpl)
 {
@@ -316,6 +356,7 @@ void tm_uac_ack_2xx(tm_cell *t, int bi, rc_msg_t *rpl)
 	int n = tm_build_from_branch(t, bi, "ACK", line, (rc_str){ NULL, 0 }, ack, (int)sizeof ack);
 	if (n <= 0)
 		return;
+	ack_branch(ack, n);
 	tm_addr dst = b->to;
 	socklen_t dl = b->tolen;
 	if (sip_get_contacts(&rpl->sip, &ct) == 0 && ct->n > 0) {

@@ -27,6 +27,10 @@
 # must answer with Kamailio's status code and list the same bindings (same
 # URIs and q in the same order, expires within 2 s; for the two q-change
 # scenarios the same set).
+# Then path.sh (path.cfg): Path sent as Route headers by t_relay (each branch
+# its own) and forward(), the CANCEL along it; a serial fork where the R-URI
+# has the highest q; t_next_contact_flow over two flows of one device; and
+# its differential (headers and Route lines of every request, serial order).
 # And the persistence test (routec only, db_mode 1 and 2, jit and bin):
 # 1,000 bindings registered, the proxy stopped and started again, all 1,000
 # answered with their expiry; the SQLite file passes PRAGMA integrity_check.
@@ -418,6 +422,25 @@ for t in $REG_TARGETS; do
 	run_target "$t" "$tport"
 	tport=$((tport + 1))
 done
+
+# Path, the R-URI's q, flows (path.sh): the far ends on a block of their own,
+# the same for every target (their ports are in the Route lines compared)
+. "$D/path.sh"
+ubase=""
+k=0
+while [ $k -lt 89 ]; do
+	b=$((9100 + ((($$ + 44 + k) % 89) * 10)))
+	if [ "$b" != "$base" ] && block_free "$b" 10; then ubase=$b; break; fi
+	k=$((k + 1))
+done
+if [ -z "$ubase" ]; then
+	ko path "no free block in 9100-9999 for the far ends"
+else
+	for t in $REG_TARGETS; do
+		path_target "$t" $((base + 6)) "$ubase"
+	done
+	path_diff
+fi
 
 # Every reply recorded, parsed alike by routec's parser and libosip2
 # (tests/sip/osip_check.c).

@@ -4,6 +4,8 @@
 # `routec build` binary (bin), each running the same scripts:
 #   samples/stateful.cfg            every path of the stateful example
 #   tests/sip/tm/scripts/replicate.cfg  t_replicate()
+#   tests/sip/tm/scripts/uachdrs.cfg    t_use_uac_headers(): the To of tm's CANCEL
+#   tests/sip/tm/scripts/auth.cfg       the challenges of a parallel fork
 #   tests/sip/tm/scripts/loss.cfg       200 calls with 20% loss both ways,
 #                                   then tm.stats must show no transaction
 # Each scenario (scenarios.sh) drives the proxy with build/sipua (a caller
@@ -204,6 +206,9 @@ run_target() {
 	# shellcheck disable=SC2046 # one define per word
 	run_script samples/stateful.cfg "$STATEFUL_SCENARIOS" $(stateful_defs)
 	run_script "$TM/scripts/replicate.cfg" "$REPLICATE_SCENARIOS" "REPLICA=\"sip:127.0.0.2:$UAS_PORT\""
+	run_script "$TM/scripts/uachdrs.cfg" "$UACHDRS_SCENARIOS" "ALICE=\"sip:127.0.0.1:$UAS_PORT\""
+	run_script "$TM/scripts/auth.cfg" "$AUTH_SCENARIOS" "A_URI=\"sip:auth@127.0.0.1:$UAS_PORT\"" \
+		"B_URI=\"sip:auth@127.0.0.2:$UAS_PORT\""
 	run_loss
 	echo "END $T"
 }

@@ -21,6 +21,8 @@ STATEFUL_SCENARIOS="options notfound call busy-vm noanswer-vm ringing-vm vmdown 
 forbidden fork fork-busy cancel-ringing cancel-trying cancel-dead retrans retrans-final
 loss-down loss-up loss-2xx"
 REPLICATE_SCENARIOS="replicate"
+UACHDRS_SCENARIOS="cancel-to uachdrs"
+AUTH_SCENARIOS="auth-mixed auth-realms auth-single"
 
 # via_ours NAME METHOD: 1 if the top Via of NAME's METHOD is the proxy's
 via_ours() {
@@ -246,4 +248,90 @@ sc_replicate() {
 	is "its Request-URI unchanged" "$(ruri replica MESSAGE)" "sip:copy@127.0.0.1:$PROXY"
 	is "its 486 not relayed" "$(nresp 486 MESSAGE)" 0
 	is "nothing else sent" "$(nreq alice MESSAGE)" 0
+}
+
+# scripts/uachdrs.cfg: the To of the INVITE changed by the script; alice
+# rings, the caller CANCELs.  tm's CANCEL takes the To as received, or as
+# sent after t_use_uac_headers().
+uachdrs_check() {
+	is "status codes" "$(codes)" "INVITE 100 180 487, CANCEL 200"
+	is "alice got the changed To" "$(hdr alice INVITE To)" "<sip:changed@127.0.0.9>"
+	is "alice got tm's CANCEL" "$(has alice CANCEL) $(branch alice CANCEL)" "1 $(branch alice INVITE)"
+	is "its To $2" "$(hdr alice CANCEL To)" "$1"
+	is "its From as sent" "$(hdr alice CANCEL From)" "$(hdr alice INVITE From)"
+}
+
+sc_cancel_to() {
+	uas alice 1 --trying --ring 0 --delay 10000
+	caller cancel-ringing.scn cancelto
+	settle
+	uachdrs_check "<sip:cancelto@127.0.0.1:$PROXY>" "as received"
+}
+
+sc_uachdrs() {
+	uas alice 1 --trying --ring 0 --delay 10000
+	caller cancel-ringing.scn uachdrs
+	settle
+	uachdrs_check "<sip:changed@127.0.0.9>" "as sent (t_use_uac_headers)"
+}
+
+# ---- scripts/auth.cfg: challenges of a parallel fork ------------------------
+# Every INVITE forks to alice (127.0.0.1, branch 0) and abc (127.0.0.2,
+# branch 1); each far end challenges with the header lines given.
+
+# rhdrs CODE NAME...: the lines of the first response CODE to the INVITE
+# whose header name is one of NAME (any case), in their order, joined by " | "
+rhdrs() {
+	c=$1
+	shift
+	awk -v c="$c" -v names=" $(echo "$*" | tr 'A-Z' 'a-z') " '
+	$0 == "----" { if (code == c) done = 1; first = 1; inhdr = 1; code = ""; next }
+	BEGIN { first = 1; inhdr = 1 }
+	done { next }
+	first { first = 0; if ($1 == "SIP/2.0") code = $2; next }
+	$0 == "" { inhdr = 0 }
+	inhdr && code == c {
+		n = tolower($0); sub(/[ \t]*:.*/, "", n)
+		if (index(names, " " n " ")) out = out (out == "" ? "" : " | ") $0 }
+	END { print out }' "$d/caller.m"
+}
+
+CH_A='Proxy-Authenticate: Digest realm="a.example", nonce="a1"'
+CH_B1='WWW-Authenticate: Digest realm="b.example", nonce="b1"'
+CH_B2='WWW-Authenticate: Digest realm="b2.example", nonce="b2", algorithm=MD5'
+
+sc_auth_mixed() {
+	# alice (branch 0) answers last: the order is the branches', not the
+	# replies'; 401 wins over 407
+	uas alice 1 --trying --delay 300 --code INVITE=407 --header "$CH_A"
+	uas abc 2 --trying --code INVITE=401 --header "$CH_B1" --header "$CH_B2"
+	caller auth.scn auth
+	settle
+	is "status codes" "$(codes)" "INVITE 100 401"
+	is "tm's own 401" "$(reason 401)" "Unauthorized"
+	is "every challenge, branch by branch" \
+		"$(rhdrs 401 WWW-Authenticate Proxy-Authenticate)" "$CH_A | $CH_B1 | $CH_B2"
+	is "a To tag of the proxy's" "$(rhdrs 401 To | grep -c ';tag=')" 1
+	is "the 407 and the 401 ACKed" "$(has alice ACK) $(has abc ACK)" "1 1"
+}
+
+sc_auth_realms() {
+	uas alice 1 --trying --code INVITE=401 --header "$CH_B1"
+	uas abc 2 --trying --delay 300 --code INVITE=401 --header "$CH_B2"
+	caller auth.scn auth
+	settle
+	is "status codes" "$(codes)" "INVITE 100 401"
+	is "both realms" "$(rhdrs 401 WWW-Authenticate Proxy-Authenticate)" "$CH_B1 | $CH_B2"
+	is "built by the proxy" "$(rhdrs 401 Server | grep -c sipua)" 0
+}
+
+sc_auth_single() {
+	# one challenge: the 401 picked goes up as it came, far end's headers too
+	uas alice 1 --trying --delay 300 --code INVITE=486
+	uas abc 2 --trying --code INVITE=401 --header "$CH_B1"
+	caller auth.scn auth
+	settle
+	is "status codes" "$(codes)" "INVITE 100 401"
+	is "its challenge" "$(rhdrs 401 WWW-Authenticate Proxy-Authenticate)" "$CH_B1"
+	is "relayed as it came" "$(rhdrs 401 Server)" "Server: sipua"
 }
