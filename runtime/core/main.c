@@ -2,13 +2,14 @@
 #include "core/main.h"
 #include "core/fn.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/gen.h"
 #include "core/log.h"
@@ -24,10 +25,14 @@ void (*rt_on_start)(rt_gen *g);
 void (*rt_on_stop)(void);
 
 static atomic_int stop_req, hup_req, running;
+/* posted with each request: the main thread sleeps on it instead of waking
+   every 50 ms to look at the flags (sem_post is async-signal-safe) */
+static sem_t wake;
 
 void rt_stop(void)
 {
 	atomic_store(&stop_req, 1);
+	sem_post(&wake);
 }
 
 int rt_running(void)
@@ -37,10 +42,13 @@ int rt_running(void)
 
 static void on_signal(int sig)
 {
+	int e = errno;
 	if (sig == SIGHUP)
 		atomic_store(&hup_req, 1);
 	else
 		atomic_store(&stop_req, 1);
+	sem_post(&wake);
+	errno = e;
 }
 
 int rt_run(const rc_script_def *def, const rt_cmdline *cl)
@@ -54,6 +62,7 @@ int rt_run(const rc_script_def *def, const rt_cmdline *cl)
 	rt_cfg = c;
 	rt_log_level = c.debug;
 	rt_log_setup(c.log_stderr, c.log_facility, c.log_name);
+	sem_init(&wake, 0, 0);
 	atomic_store(&stop_req, 0);
 	atomic_store(&hup_req, 0);
 
@@ -87,8 +96,7 @@ int rt_run(const rc_script_def *def, const rt_cmdline *cl)
 	       def->source ? def->source : "a compiled script");
 	atomic_store(&running, 1);
 	while (!atomic_load(&stop_req)) {
-		struct timespec ts = { 0, 50 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+		sem_wait(&wake); /* a signal or rt_stop (EINTR too: the flags say) */
 		if (atomic_exchange(&hup_req, 0)) {
 			if (rt_on_sighup)
 				rt_on_sighup();
