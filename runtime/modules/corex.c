@@ -324,6 +324,8 @@ static int dset_append(rc_msg_t *m, int ruri, rc_str u, int q)
 	b->uri = u;
 	if (m->dst_uri.s && m->dst_uri.len > 0)
 		b->dst_uri = m->dst_uri;
+	if (m->reg_path.s && m->reg_path.len > 0)
+		b->path = m->reg_path; /* the path vector goes with $du (Kamailio's path_vec) */
 	b->q = q;
 	b->flags = m->bflags;
 	return 1;
@@ -345,6 +347,7 @@ static int append_branch(rc_msg_t *m, const rc_str *uri, const rc_str *qv)
 		m->force_send = NULL;
 		m->bflags = 0;
 		m->dst_uri = (rc_str){ NULL, 0 };
+		m->reg_path = (rc_str){ NULL, 0 };
 	}
 	return rc;
 }

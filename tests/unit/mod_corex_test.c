@@ -76,11 +76,14 @@ static void test_append_branch(void)
 	set(m, "$du", S("sip:127.0.0.1:5099"));
 	m->bflags = 5;
 	m->force_send = rt_sock_at(1);
+	m->reg_path = (rc_str){ "<sip:p1.example.com;lr>", 23 }; /* as lookup() leaves it */
 	CHECK_INT(call(m, "corex_append_branch", 0, NULL), 1, "append_branch(): 1");
 	CHECK_INT(m->nbranches, 1, "append_branch(): one branch");
 	CHECK_STR(m->branches[0].uri, "sip:b@example.com", "append_branch(): the branch is the R-URI");
 	CHECK_STR(m->branches[0].dst_uri, "sip:127.0.0.1:5099", "append_branch(): with $du");
 	CHECK_INT(m->branches[0].flags, 5, "append_branch(): with the R-URI's branch flags");
+	CHECK_STR(m->branches[0].path, "<sip:p1.example.com;lr>", "append_branch(): with the path vector");
+	CHECK(m->reg_path.s == NULL, "append_branch(): the R-URI's path vector reset");
 	CHECK_INT(m->branches[0].q, -1, "append_branch(): q unspecified");
 	CHECK_PV(m, "$du", "<null>");
 	CHECK_INT(m->bflags, 0, "append_branch(): $bf of the R-URI reset");
@@ -90,12 +93,15 @@ static void test_append_branch(void)
 	/* with a uri: $du and $bf go with it, nothing is reset */
 	set(m, "$du", S("sip:10.0.0.9"));
 	m->bflags = 2;
+	m->reg_path = (rc_str){ "<sip:p2.example.com;lr>", 23 };
 	set(m, "$var(u)", S("sip:c@example.org"));
 	CHECK_INT(call(m, "corex_append_branch_1", 1, ARGS(AS("$var(u);x=1"))), 1, "append_branch(\"$var(u);x=1\"): 1");
 	set(m, "$var(u)", S("changed"));
 	CHECK_STR(m->branches[1].uri, "sip:c@example.org;x=1", "append_branch(uri): the uri printed (and kept)");
 	CHECK_STR(m->branches[1].dst_uri, "sip:10.0.0.9", "append_branch(uri): the current $du");
 	CHECK_INT(m->branches[1].flags, 2, "append_branch(uri): the current $bf");
+	CHECK_STR(m->branches[1].path, "<sip:p2.example.com;lr>", "append_branch(uri): the current path vector");
+	CHECK(m->reg_path.s != NULL, "append_branch(uri): the path vector not reset");
 	CHECK_PV(m, "$du", "sip:10.0.0.9");
 	CHECK_INT(m->bflags, 2, "append_branch(uri): $bf not reset");
 	CHECK_PV(m, "$bR", "sip:b@example.com, sip:c@example.org;x=1");
