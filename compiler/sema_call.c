@@ -235,6 +235,20 @@ static int first_use(sema_ctx *s, const char *name)
 	return 1;
 }
 
+/* Functions of SER's and OpenSIPS's tm that scripts of that lineage (and the
+ * tm reference this project started from) still use, and what Kamailio 5.6
+ * has instead; `kamailio -c` 5.6.3 refuses both names. */
+static const struct {
+	const char *name, *note;
+} foreign[] = {
+	{ "t_was_cancelled",
+	  "a SER/OpenSIPS tm name: Kamailio spells it 't_is_canceled()' (true when a CANCEL "
+	  "matched the INVITE transaction)" },
+	{ "t_local_replied",
+	  "a SER/OpenSIPS tm function Kamailio 5.6 does not have: '!t_any_replied()' is true "
+	  "when no branch received a reply (what t_local_replied(\"all\") tested)" },
+};
+
 static void check_call(walk *w, const ast_node *call)
 {
 	if (!strcmp(call->str, "route")) {
@@ -249,6 +263,9 @@ static void check_call(walk *w, const ast_node *call)
 		diag_severity sev = w->s->unknown_modules ? DIAG_WARNING : DIAG_ERROR;
 		diag *dg = diag_report(w->s->d, sev, "unknown-function", call->span,
 		                       "unknown function '%s'", call->str);
+		for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++)
+			if (!strcmp(foreign[i].name, call->str))
+				diag_note_add(dg, call->span, "%s", foreign[i].note);
 		if (w->s->unknown_modules)
 			diag_note_add(dg, call->span,
 			              "it may come from a loaded module routec has no table for");
