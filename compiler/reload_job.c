@@ -151,86 +151,175 @@ void rl_files_json(rt_rpc_out *o, char *const *files, int n)
 	rpc_arr_close(o);
 }
 
-void rl_do_job(rl_job *j)
-{
-	const char *what = j->kind == RL_CHECK ? "check" : "reload";
-	char *dbuf = NULL, *cbuf = NULL;
-	size_t dlen = 0, clen = 0;
-	FILE *diags = open_memstream(&dbuf, &dlen), *caught = open_memstream(&cbuf, &clen);
-	if (!diags || !caught)
-		abort();
-	rl_build *b = NULL;
-	rt_gen *g = NULL;
+/* One job's state from the compile to the answer. */
+typedef struct job_ctx {
+	rl_job *j;
+	const char *what;         /* "check" or "reload" */
+	FILE *diags, *caught;     /* the checker's diagnostics; what loading logged */
+	char *dbuf, *cbuf;
+	size_t dlen, clen;
+	rl_build *b;
+	rt_gen *g;                /* loaded, not swapped in yet */
 	rl_change ch[RL_MAX_CHANGES];
-	int nch = 0;
-	char **files = NULL;
-	int nfiles = 0;
+	int nch;
+	char **files;
+	int nfiles;
+	unsigned prev;            /* the generation serving before */
+	double t0;
+} job_ctx;
 
-	pthread_mutex_lock(&rl_st.swap);
-	if (rl_st.closed || !rt_running()) {
-		rt_log(RT_L_NOTICE, "%s (%s) refused: the proxy is not serving", what, j->trigger);
-		if (j->o)
-			rpc_fail(j->o, RL_E_NOT_SERVING, "the proxy is not serving (starting or stopping)");
-		goto out;
-	}
-	double t0 = rl_now_ms();
-	unsigned prev = current_id();
+/* Compile the script (the watch set follows the files it read), load it
+ * into a generation and compare its global parameters: EXIT_CLEAN or not. */
+static int prepare(job_ctx *x)
+{
 	/* stamps before the compile reads the files (watch_set) */
 	int nbefore = rl_st.nwatch;
 	rl_stamp *before = rl_stamps_copy(rl_st.watch, nbefore);
 	for (int i = 0; i < nbefore; i++)
 		rl_stamp_take(&before[i]);
-	int rc = rl_build_script(rl_st.o, j->trigger, diags, DIAG_FMT_GCC, &b, &files, &nfiles);
-	rl_watch_set(files, nfiles, before, nbefore);
+	int rc = rl_build_script(rl_st.o, x->j->trigger, x->diags, DIAG_FMT_GCC, &x->b, &x->files,
+	                         &x->nfiles);
+	rl_watch_set(x->files, x->nfiles, before, nbefore);
 	rl_stamps_free(before, nbefore);
 
 	/* what loading logs (a regex that does not compile, a module refusing a
 	   parameter, a bad global parameter) is part of the answer */
 	rt_conf nc;
-	rt_log_capture(cap_line, caught, RT_L_WARN);
+	rt_log_capture(cap_line, x->caught, RT_L_WARN);
 	if (rc == EXIT_CLEAN) {
-		if (rt_gen_load(b->unit.def, &g) < 0) {
+		if (rt_gen_load(x->b->unit.def, &x->g) < 0) {
 			rc = EXIT_ERRORS;
-			rl_build_delete(b);
+			rl_build_delete(x->b);
 		} else {
-			rt_gen_set_code(g, rl_build_release, b); /* g owns b now */
+			rt_gen_set_code(x->g, rl_build_release, x->b); /* g owns b now */
 		}
 	}
 	if (rc == EXIT_CLEAN) {
 		rt_conf_defaults(&nc);
-		if (rt_conf_apply(&nc, b->unit.def) < 0 || rt_conf_cmdline(&nc, &rl_st.o->rt) < 0)
+		if (rt_conf_apply(&nc, x->b->unit.def) < 0 || rt_conf_cmdline(&nc, &rl_st.o->rt) < 0)
 			rc = EXIT_ERRORS;
 		else
-			nch = rl_diff(&rt_cfg, &nc, g, ch, RL_MAX_CHANGES);
+			x->nch = rl_diff(&rt_cfg, &nc, x->g, x->ch, RL_MAX_CHANGES);
 	}
 	rt_log_capture(NULL, NULL, 0);
-	const char *dtext = ms_text(diags, &dbuf), *ctext = ms_text(caught, &cbuf);
+	return rc;
+}
 
+/* The new script has errors: log them, answer them, nothing changes. */
+static void refuse_errors(job_ctx *x, const char *dtext, const char *ctext)
+{
+	rl_job *j = x->j;
+	char head[160];
+	snprintf(head, sizeof head, "the new script has errors: %s",
+	         j->kind == RL_CHECK ? "nothing was changed" : "the running generation keeps serving");
+	rt_log(RT_L_ERR, "%s (%s) failed: the new script has errors; generation %u keeps serving",
+	       x->what, j->trigger, x->prev);
+	log_lines(RT_L_ERR, "  ", dtext); /* what loading logged was logged already */
+	char *all = malloc(strlen(dtext) + strlen(ctext) + 1);
+	if (!all)
+		abort();
+	strcpy(all, dtext);
+	strcat(all, ctext);
+	fail_text(j, RL_E_SCRIPT, head, all);
+	free(all);
+	if (j->kind == RL_RELOAD)
+		atomic_fetch_add(&rl_reloads_failed, 1);
+}
+
+/* cfg.check's answer: the script compiles. */
+static void answer_check(job_ctx *x, const char *dtext, const char *restart)
+{
+	rl_job *j = x->j;
+	if (j->o) {
+		rpc_obj_open(j->o, NULL);
+		rpc_str(j->o, "status", "ok", -1);
+		rl_files_json(j->o, x->b->files, x->b->nfiles);
+		rpc_double(j->o, "compile_ms", x->b->compile_ms);
+		changes_json(j->o, x->ch, x->nch);
+		rpc_str(j->o, "diagnostics", dtext, -1);
+		rpc_obj_close(j->o);
+	}
+	rt_log(RT_L_NOTICE, "check (%s): the script compiles%s%s", j->trigger,
+	       x->nch ? "; it needs a restart: " : "", restart);
+}
+
+/* Start the new generation's modules, swap it in, answer, run
+ * event_route[core:reload] on it. */
+static void swap_in(job_ctx *x, const char *dtext, const char *restart)
+{
+	rl_job *j = x->j;
+	rt_gen *g = x->g;
+	rt_log_capture(cap_line, x->caught, RT_L_WARN);
+	int started = rt_modules_start(g);
+	rt_log_capture(NULL, NULL, 0);
+	if (started < 0) {
+		rt_log(RT_L_ERR, "reload (%s) failed: a module could not start; generation %u keeps "
+		       "serving", j->trigger, x->prev);
+		fail_text(j, RL_E_SCRIPT,
+		          "a module the new script loads could not start: the running generation "
+		          "keeps serving",
+		          ms_text(x->caught, &x->cbuf));
+		atomic_fetch_add(&rl_reloads_failed, 1);
+		return;
+	}
+	rt_gen_hold(g); /* ours, for the event route; the swap takes the other */
+	rt_gen_swap(g);
+	x->g = NULL;
+	double t1 = rl_now_ms();
+	rl_baseline_add(g);
+	atomic_fetch_add(&rl_reloads_ok, 1);
+	if (x->nch)
+		rt_log(RT_L_WARN, "reload (%s) forced: %s keep their running values until a restart",
+		       j->trigger, restart);
+	rt_log(RT_L_NOTICE, "reload (%s): generation %u serving (was %u): compiled in %.1f ms, "
+	       "swapped in %.1f ms", j->trigger, g->id, x->prev, x->b->compile_ms, t1 - x->t0);
+	log_lines(RT_L_WARN, "  ", dtext); /* warnings */
+	if (j->o) {
+		rpc_obj_open(j->o, NULL);
+		rpc_int(j->o, "generation", g->id);
+		rpc_int(j->o, "previous", x->prev);
+		rpc_str(j->o, "trigger", j->trigger, -1);
+		rl_files_json(j->o, x->b->files, x->b->nfiles);
+		rpc_double(j->o, "compile_ms", x->b->compile_ms);
+		rpc_double(j->o, "reload_ms", t1 - x->t0);
+		rpc_bool(j->o, "forced", x->nch > 0);
+		changes_json(j->o, x->ch, x->nch);
+		rpc_str(j->o, "diagnostics", dtext, -1);
+		rpc_obj_close(j->o);
+	}
+	run_reload_event(g);
+	rt_gen_release(g);
+}
+
+void rl_do_job(rl_job *j)
+{
+	job_ctx x = { .j = j, .what = j->kind == RL_CHECK ? "check" : "reload" };
+	x.diags = open_memstream(&x.dbuf, &x.dlen);
+	x.caught = open_memstream(&x.cbuf, &x.clen);
+	if (!x.diags || !x.caught)
+		abort();
+
+	pthread_mutex_lock(&rl_st.swap);
+	if (rl_st.closed || !rt_running()) {
+		rt_log(RT_L_NOTICE, "%s (%s) refused: the proxy is not serving", x.what, j->trigger);
+		if (j->o)
+			rpc_fail(j->o, RL_E_NOT_SERVING, "the proxy is not serving (starting or stopping)");
+		goto out;
+	}
+	x.t0 = rl_now_ms();
+	x.prev = current_id();
+	int rc = prepare(&x);
+	const char *dtext = ms_text(x.diags, &x.dbuf), *ctext = ms_text(x.caught, &x.cbuf);
 	if (rc != EXIT_CLEAN) {
-		char head[160];
-		snprintf(head, sizeof head, "the new script has errors: %s",
-		         j->kind == RL_CHECK ? "nothing was changed"
-		                             : "the running generation keeps serving");
-		rt_log(RT_L_ERR, "%s (%s) failed: the new script has errors; generation %u keeps serving",
-		       what, j->trigger, prev);
-		log_lines(RT_L_ERR, "  ", dtext); /* what loading logged was logged already */
-		char *all = malloc(strlen(dtext) + strlen(ctext) + 1);
-		if (!all)
-			abort();
-		strcpy(all, dtext);
-		strcat(all, ctext);
-		fail_text(j, RL_E_SCRIPT, head, all);
-		free(all);
-		if (j->kind == RL_RELOAD)
-			atomic_fetch_add(&rl_reloads_failed, 1);
+		refuse_errors(&x, dtext, ctext);
 		goto out;
 	}
 	char restart[1024];
-	changes_text(restart, sizeof restart, ch, nch);
-	if (nch && !j->force && j->kind == RL_RELOAD) {
+	changes_text(restart, sizeof restart, x.ch, x.nch);
+	if (x.nch && !j->force && j->kind == RL_RELOAD) {
 		rt_log(RT_L_WARN, "reload (%s) refused: the new script needs a restart: %s; generation %u "
 		       "keeps serving (cfg.reload force applies the rest of it)",
-		       j->trigger, restart, prev);
+		       j->trigger, restart, x.prev);
 		if (j->o)
 			rpc_fail(j->o, RL_E_RESTART,
 			         "the new script needs a restart: %s. Nothing was changed: 'cfg.reload "
@@ -240,66 +329,16 @@ void rl_do_job(rl_job *j)
 		atomic_fetch_add(&rl_reloads_failed, 1);
 		goto out;
 	}
-	if (j->kind == RL_CHECK) {
-		if (j->o) {
-			rpc_obj_open(j->o, NULL);
-			rpc_str(j->o, "status", "ok", -1);
-			rl_files_json(j->o, b->files, b->nfiles);
-			rpc_double(j->o, "compile_ms", b->compile_ms);
-			changes_json(j->o, ch, nch);
-			rpc_str(j->o, "diagnostics", dtext, -1);
-			rpc_obj_close(j->o);
-		}
-		rt_log(RT_L_NOTICE, "check (%s): the script compiles%s%s", j->trigger,
-		       nch ? "; it needs a restart: " : "", restart);
-		goto out;
-	}
-	rt_log_capture(cap_line, caught, RT_L_WARN);
-	int started = rt_modules_start(g);
-	rt_log_capture(NULL, NULL, 0);
-	if (started < 0) {
-		rt_log(RT_L_ERR, "reload (%s) failed: a module could not start; generation %u keeps "
-		       "serving", j->trigger, prev);
-		fail_text(j, RL_E_SCRIPT,
-		          "a module the new script loads could not start: the running generation "
-		          "keeps serving",
-		          ms_text(caught, &cbuf));
-		atomic_fetch_add(&rl_reloads_failed, 1);
-		goto out;
-	}
-	rt_gen_hold(g); /* ours, for the event route; the swap takes the other */
-	rt_gen_swap(g);
-	double t1 = rl_now_ms();
-	rl_baseline_add(g);
-	atomic_fetch_add(&rl_reloads_ok, 1);
-	if (nch)
-		rt_log(RT_L_WARN, "reload (%s) forced: %s keep their running values until a restart",
-		       j->trigger, restart);
-	rt_log(RT_L_NOTICE, "reload (%s): generation %u serving (was %u): compiled in %.1f ms, "
-	       "swapped in %.1f ms", j->trigger, g->id, prev, b->compile_ms, t1 - t0);
-	log_lines(RT_L_WARN, "  ", dtext); /* warnings */
-	if (j->o) {
-		rpc_obj_open(j->o, NULL);
-		rpc_int(j->o, "generation", g->id);
-		rpc_int(j->o, "previous", prev);
-		rpc_str(j->o, "trigger", j->trigger, -1);
-		rl_files_json(j->o, b->files, b->nfiles);
-		rpc_double(j->o, "compile_ms", b->compile_ms);
-		rpc_double(j->o, "reload_ms", t1 - t0);
-		rpc_bool(j->o, "forced", nch > 0);
-		changes_json(j->o, ch, nch);
-		rpc_str(j->o, "diagnostics", dtext, -1);
-		rpc_obj_close(j->o);
-	}
-	run_reload_event(g);
-	rt_gen_release(g);
-	g = NULL;
+	if (j->kind == RL_CHECK)
+		answer_check(&x, dtext, restart);
+	else
+		swap_in(&x, dtext, restart);
 out:
-	rt_gen_release(g); /* not swapped: freed with its build */
+	rt_gen_release(x.g); /* not swapped: freed with its build */
 	pthread_mutex_unlock(&rl_st.swap);
-	rl_files_free(files, nfiles);
-	fclose(diags);
-	fclose(caught);
-	free(dbuf);
-	free(cbuf);
+	rl_files_free(x.files, x.nfiles);
+	fclose(x.diags);
+	fclose(x.caught);
+	free(x.dbuf);
+	free(x.cbuf);
 }
