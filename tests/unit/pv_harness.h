@@ -21,6 +21,7 @@
 #include "core/rtmsg.h"
 #include "core/sock.h"
 #include "pv/pv.h"
+#include "udp_harness.h"
 
 /* not every test uses every helper */
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -126,20 +127,6 @@ static rc_pv *PV(const char *spec)
 /* ---- a listening socket ------------------------------------------------------------ */
 
 static int test_port;
-
-static int udp_bound(int *port)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t l = sizeof a;
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &l) < 0) {
-		perror("udp socket");
-		exit(1);
-	}
-	*port = ntohs(a.sin_port);
-	return fd;
-}
 
 /* Listen on udp:127.0.0.1:<free port>, with aliases (rt_myself). */
 static void listen_loopback(const char *alias1, const char *alias2)

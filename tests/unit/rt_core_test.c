@@ -29,6 +29,7 @@
 #include "core/sock.h"
 #include "core/worker.h"
 #include "sip/build.h"
+#include "udp_harness.h"
 
 static int passed, failed;
 
@@ -46,20 +47,6 @@ static void check(int ok, const char *what, int line)
 #define CHECK(cond, what) check((cond) != 0, what, __LINE__)
 
 /* ---- sockets of the test ---------------------------------------------------------- */
-
-static int udp_bound(int *port)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t l = sizeof a;
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &l) < 0) {
-		perror("udp socket");
-		exit(1);
-	}
-	*port = ntohs(a.sin_port);
-	return fd;
-}
 
 static void send_to(int fd, int port, const char *msg)
 {

@@ -19,6 +19,7 @@
 #include "core/fn.h"
 #include "core/main.h"
 #include "core/sock.h"
+#include "udp_harness.h"
 
 /* not every test uses every helper */
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -45,20 +46,6 @@ static int uac, uas, uas2;                 /* the caller and two callees */
 static int uac_port, uas_port, uas2_port;
 static int proxy_port;                     /* the proxy's socket, once it serves */
 static char listen_text[64];               /* the script's listen parameter */
-
-static int udp_bound(int *port)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t l = sizeof a;
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &l) < 0) {
-		perror("udp socket");
-		exit(1);
-	}
-	*port = ntohs(a.sin_port);
-	return fd;
-}
 
 static void send_to(int fd, const char *msg)
 {
