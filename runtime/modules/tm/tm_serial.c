@@ -161,6 +161,60 @@ static int ruri_new(rc_msg_t *m)
 	return 1;
 }
 
+/* The destination set as contacts: the R-URI when it is new, else the
+ * first branch, then the branches.  Their number. */
+static int collect(rc_msg_t *m, int rn, ct *in)
+{
+	int n = 0;
+	if (rn)
+		in[n++] = (ct){ .uri = rt_msg_ruri(m), .dst_uri = m->dst_uri, .path = m->reg_path,
+		                .instance = m->reg_instance, .q = rt_ruri_q(m), .flags = m->bflags };
+	for (int i = 0; i < m->nbranches; i++) {
+		const rt_branch *b = &m->branches[i];
+		in[n++] = (ct){ .uri = b->uri, .dst_uri = b->dst_uri, .path = b->path,
+		                .instance = b->instance, .q = b->q, .flags = b->flags };
+	}
+	return n;
+}
+
+/* Proportional mode: every contact is a group of its own; those with a
+ * positive q drawn at random weighted by q go first (the last drawn is
+ * added first, so it comes out last).  s (ns contacts, sorted) is reordered
+ * in place. */
+static void draw_proportional(ct **s, int ns, int n_pos, int q_total)
+{
+	int left = n_pos, rest = q_total;
+	ct *order[RT_MAX_BRANCHES + 1];
+	int no = 0;
+	for (int i = 0; i < ns; i++)
+		if (s[i]->q <= 0)
+			order[no++] = s[i]; /* tried after every weighted one */
+	int used[RT_MAX_BRANCHES + 1] = { 0 };
+	ct *drawn[RT_MAX_BRANCHES + 1];
+	int nd = 0;
+	while (left > 0) {
+		int r = rest > 0 ? rand() % rest : 0, acc = 0;
+		for (int i = 0; i < ns; i++) {
+			if (s[i]->q <= 0 || used[i])
+				continue;
+			acc += s[i]->q;
+			if (r < acc || acc == rest) {
+				used[i] = 1;
+				drawn[nd++] = s[i];
+				rest -= s[i]->q;
+				left--;
+				break;
+			}
+		}
+	}
+	for (int i = nd - 1; i >= 0; i--)
+		order[no++] = drawn[i];
+	for (int i = 0; i < no; i++) {
+		order[i]->q_flag = Q_FLAG;
+		s[i] = order[i];
+	}
+}
+
 static int load(rc_msg_t *m, int mode)
 {
 	const tm_conf *cf = tm_conf_of(m->gen);
@@ -173,21 +227,7 @@ static int load(rc_msg_t *m, int mode)
 	if (m->nbranches == 0 || (m->nbranches == 1 && !rn))
 		return 1; /* nothing to do: one contact */
 	ct in[RT_MAX_BRANCHES + 1];
-	int n = 0, first = 0;
-	if (rn) {
-		in[n++] = (ct){ .uri = rt_msg_ruri(m), .dst_uri = m->dst_uri, .path = m->reg_path,
-		                .instance = m->reg_instance, .q = rt_ruri_q(m), .flags = m->bflags };
-	} else {
-		const rt_branch *b = &m->branches[0];
-		in[n++] = (ct){ .uri = b->uri, .dst_uri = b->dst_uri, .path = b->path,
-		                .instance = b->instance, .q = b->q, .flags = b->flags };
-		first = 1;
-	}
-	for (int i = first; i < m->nbranches; i++) {
-		const rt_branch *b = &m->branches[i];
-		in[n++] = (ct){ .uri = b->uri, .dst_uri = b->dst_uri, .path = b->path,
-		                .instance = b->instance, .q = b->q, .flags = b->flags };
-	}
+	int n = collect(m, rn, in);
 	/* q_index: the q itself, or (proportional) the running sum of the
 	   positive q values */
 	int q_total = 0, n_pos = 0;
@@ -217,39 +257,7 @@ static int load(rc_msg_t *m, int mode)
 		ns++;
 	}
 	if (mode == 1) {
-		/* one at a time: every contact is a group of its own; those with a
-		   positive q drawn at random weighted by q go first (the last drawn
-		   is added first, so it comes out last) */
-		int left = n_pos, rest = q_total;
-		ct *order[RT_MAX_BRANCHES + 1];
-		int no = 0;
-		for (int i = 0; i < ns; i++)
-			if (s[i]->q <= 0)
-				order[no++] = s[i]; /* tried after every weighted one */
-		int used[RT_MAX_BRANCHES + 1] = { 0 };
-		ct *drawn[RT_MAX_BRANCHES + 1];
-		int nd = 0;
-		while (left > 0) {
-			int r = rest > 0 ? rand() % rest : 0, acc = 0;
-			for (int i = 0; i < ns; i++) {
-				if (s[i]->q <= 0 || used[i])
-					continue;
-				acc += s[i]->q;
-				if (r < acc || acc == rest) {
-					used[i] = 1;
-					drawn[nd++] = s[i];
-					rest -= s[i]->q;
-					left--;
-					break;
-				}
-			}
-		}
-		for (int i = nd - 1; i >= 0; i--)
-			order[no++] = drawn[i];
-		for (int i = 0; i < no; i++) {
-			order[i]->q_flag = Q_FLAG;
-			s[i] = order[i];
-		}
+		draw_proportional(s, ns, n_pos, q_total);
 	} else {
 		s[0]->q_flag = 0;
 		for (int i = 1; i < ns; i++)
