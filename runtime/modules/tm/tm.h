@@ -339,6 +339,12 @@ void tm_reply_init(struct sip_reply *r, const tm_cell *t, int code, rc_str reaso
  * negative.  hdrs: extra lines; to-tag added for code >= 180. */
 int tm_build_local_reply(tm_cell *t, sip_msg *req, int code, rc_str reason, rc_str hdrs,
                          char *out, int cap);
+/* A bounded output buffer: what does not fit sets err and is dropped. */
+typedef struct tm_obuf {
+	char *p;
+	int cap, len, err;
+} tm_obuf;
+void tm_put(tm_obuf *o, const char *s, int n);
 /* CANCEL or ACK from branch b's request as sent (build_local_reparse):
  * method "CANCEL"/"ACK"; to: the whole To line for the ACK (reply's), or
  * NULL; reason: Reason lines to add, or NULL.  Length or -1. */
@@ -424,6 +430,9 @@ int tm_newtran(rc_msg_t *m);
 int tm_relay(rc_msg_t *m, rc_ctx_t *c, const tm_dest *d, int replicate);
 /* Add and send branches from m's R-URI and destination set. */
 int tm_forward_nonack(tm_cell *t, rc_msg_t *m, rc_ctx_t *c, const tm_dest *d);
+/* 1 if the R-URI may still be forked to: not used by an earlier relay, not
+ * moved into the destination set (t_relay and t_load_contacts both ask). */
+int tm_ruri_is_new(rc_msg_t *m);
 /* The CANCEL of m: relay it (t_relay on a CANCEL). */
 int tm_forward_cancel(rc_msg_t *m, const tm_dest *d);
 /* Cancel the branches of a bitmap from tm_pending_branches (cancel_uacs):

@@ -11,7 +11,7 @@
  * forwarded statelessly; an INVITE gets "100 trying -- your call is
  * important to us" first (auto_inv_100, flag 0x01); then tm_forward_nonack
  * makes one branch of the R-URI (unless it was used already: see
- * ruri_is_new) and one per destination-set entry, runs branch_route[] for
+ * tm_ruri_is_new) and one per destination-set entry, runs branch_route[] for
  * each on the message with that branch's $ru/$du/$bf and Path (its edits
  * stay with that branch; drop drops it), builds each branch's bytes once
  * with our Via (branch z9hG4bK<hash>.<md5>.<n>) and, for a branch with a
@@ -256,7 +256,7 @@ void tm_save_lumps(tm_cell *t, rc_msg_t *m)
  * route, set anew there: Kamailio's ruri_mark_new), and not moved into the
  * destination set by append_branch() without arguments, which keeps its
  * very text (Kamailio marks it consumed then). */
-static int ruri_is_new(rc_msg_t *m)
+int tm_ruri_is_new(rc_msg_t *m)
 {
 	rc_str u = rt_msg_ruri(m);
 	if (m->tm_ruri_used && m->tm_ruri_mark == u.s)
@@ -417,22 +417,11 @@ int tm_forward_nonack(tm_cell *t, rc_msg_t *m, rc_ctx_t *c, const tm_dest *d)
 		tm_save_lumps(t, m);
 	if (!(m->tm_mflags & TM_M_FAKED))
 		tm_avps_save(t, m); /* set before t_relay: the transaction's from now on */
-	if (ruri_is_new(m)) {
-		tried = 1;
-		rt_branch rb = { .uri = rt_msg_ruri(m), .dst_uri = m->dst_uri, .path = m->reg_path,
-		                 .q = rt_ruri_q(m), .flags = m->bflags, .instance = m->reg_instance };
-		int r = add_branch(t, m, &rb, d, broute);
-		if (t->flags & TM_T_CANCELED)
-			goto canceled;
-		if (r >= 0) {
-			bm |= 1u << r;
-			added++;
-		} else if (r < lowest) {
-			lowest = r;
-		}
-	}
-	for (int i = 0; i < m->nbranches; i++) {
-		const rt_branch *rb = &m->branches[i];
+	/* the R-URI first when it is new (i == -1), then the destination set */
+	rt_branch ruri = { .uri = rt_msg_ruri(m), .dst_uri = m->dst_uri, .path = m->reg_path,
+	                   .q = rt_ruri_q(m), .flags = m->bflags, .instance = m->reg_instance };
+	for (int i = tm_ruri_is_new(m) ? -1 : 0; i < m->nbranches; i++) {
+		const rt_branch *rb = i < 0 ? &ruri : &m->branches[i];
 		tried++;
 		int r = add_branch(t, m, rb, d, broute);
 		if (t->flags & TM_T_CANCELED)

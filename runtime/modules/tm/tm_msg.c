@@ -204,12 +204,7 @@ int tm_build_local_reply(tm_cell *t, sip_msg *req, int code, rc_str reason, rc_s
 
 /* ---- CANCEL and ACK from a branch's request ------------------------------------------ */
 
-typedef struct obuf {
-	char *p;
-	int cap, len, err;
-} obuf;
-
-static void put(obuf *o, const char *s, int n)
+void tm_put(tm_obuf *o, const char *s, int n)
 {
 	if (o->err || n < 0)
 		return;
@@ -233,13 +228,13 @@ int tm_build_from_branch(tm_cell *t, int bi, const char *method, rc_str to_line,
 		rt_log(RT_L_ERR, "tm: no request to build a %s from on branch %d", method, bi);
 		return -1;
 	}
-	obuf o = { out, cap, 0, 0 };
+	tm_obuf o = { out, cap, 0, 0 };
 	int ml = (int)strlen(method);
-	put(&o, method, ml);
-	put(&o, " ", 1);
+	tm_put(&o, method, ml);
+	tm_put(&o, " ", 1);
 	/* the rest of the first line as sent */
 	const char *rest = inv->ruri.s, *eol = inv->buf + inv->hdrs_start;
-	put(&o, rest, (int)(eol - rest));
+	tm_put(&o, rest, (int)(eol - rest));
 	int first_via = 1;
 	for (int i = 0; i < inv->nhdrs; i++) {
 		const sip_hdr *h = &inv->hdrs[i];
@@ -248,44 +243,44 @@ int tm_build_from_branch(tm_cell *t, int bi, const char *method, rc_str to_line,
 		switch (h->type) {
 		case SIP_H_VIA:
 			if (first_via)
-				put(&o, line, llen);
+				tm_put(&o, line, llen);
 			first_via = 0;
 			break;
 		case SIP_H_TO:
 			if (to_line.s)
-				put(&o, to_line.s, to_line.len);
+				tm_put(&o, to_line.s, to_line.len);
 			else
-				put(&o, line, llen);
+				tm_put(&o, line, llen);
 			break;
 		case SIP_H_FROM:
 		case SIP_H_CALL_ID:
 		case SIP_H_ROUTE:
 		case SIP_H_MAX_FORWARDS:
-			put(&o, line, llen);
+			tm_put(&o, line, llen);
 			break;
 		case SIP_H_CSEQ: {
 			int l = 0;
 			while (l < h->body.len && h->body.s[l] >= '0' && h->body.s[l] <= '9')
 				l++;
-			put(&o, h->name.s, h->name.len);
-			put(&o, ": ", 2);
-			put(&o, h->body.s, l);
-			put(&o, " ", 1);
-			put(&o, method, ml);
-			put(&o, "\r\n", 2);
+			tm_put(&o, h->name.s, h->name.len);
+			tm_put(&o, ": ", 2);
+			tm_put(&o, h->body.s, l);
+			tm_put(&o, " ", 1);
+			tm_put(&o, method, ml);
+			tm_put(&o, "\r\n", 2);
 			break;
 		}
 		case SIP_H_CONTENT_LENGTH:
-			put(&o, h->name.s, h->name.len);
-			put(&o, ": 0\r\n", 5);
+			tm_put(&o, h->name.s, h->name.len);
+			tm_put(&o, ": 0\r\n", 5);
 			break;
 		default:
 			break;
 		}
 	}
 	if (reason.s)
-		put(&o, reason.s, reason.len);
-	put(&o, "\r\n", 2);
+		tm_put(&o, reason.s, reason.len);
+	tm_put(&o, "\r\n", 2);
 	if (o.err) {
 		rt_log(RT_L_ERR, "tm: the %s for branch %d does not fit %d bytes", method, bi, cap);
 		return -1;

@@ -149,18 +149,6 @@ static int same(rc_str a, rc_str b)
 
 /* ---- t_load_contacts ----------------------------------------------------------------- */
 
-/* The R-URI may still be forked to (tm_fwd.c's ruri_is_new). */
-static int ruri_new(rc_msg_t *m)
-{
-	rc_str u = rt_msg_ruri(m);
-	if (m->tm_ruri_used && m->tm_ruri_mark == u.s)
-		return 0;
-	for (int i = 0; i < m->nbranches; i++)
-		if (m->branches[i].uri.s == u.s && m->branches[i].uri.len == u.len)
-			return 0;
-	return 1;
-}
-
 /* The destination set as contacts: the R-URI when it is new, else the
  * first branch, then the branches.  Their number. */
 static int collect(rc_msg_t *m, int rn, ct *in)
@@ -223,7 +211,7 @@ static int load(rc_msg_t *m, int mode)
 		       "contacts_avp module parameter");
 		return -1;
 	}
-	int rn = ruri_new(m);
+	int rn = tm_ruri_is_new(m);
 	if (m->nbranches == 0 || (m->nbranches == 1 && !rn))
 		return 1; /* nothing to do: one contact */
 	ct in[RT_MAX_BRANCHES + 1];

@@ -38,36 +38,20 @@ typedef struct uac_scratch {
 static _Thread_local void *uac_slot;
 static atomic_uint uac_seq;
 
-typedef struct obuf {
-	char *p;
-	int cap, len, err;
-} obuf;
 
-static void put(obuf *o, const char *s, int n)
+static void puts_(tm_obuf *o, const char *s)
 {
-	if (o->err || n < 0)
-		return;
-	if (n > o->cap - o->len) {
-		o->err = 1;
-		return;
-	}
-	memcpy(o->p + o->len, s, (size_t)n);
-	o->len += n;
+	tm_put(o, s, (int)strlen(s));
 }
 
-static void puts_(obuf *o, const char *s)
-{
-	put(o, s, (int)strlen(s));
-}
-
-static void put_uri(obuf *o, sip_str uri)
+static void put_uri(tm_obuf *o, sip_str uri)
 {
 	int bracket = !(uri.len && uri.s[0] == '<');
 	if (bracket)
-		put(o, "<", 1);
-	put(o, uri.s, uri.len);
+		tm_put(o, "<", 1);
+	tm_put(o, uri.s, uri.len);
 	if (bracket)
-		put(o, ">", 1);
+		tm_put(o, ">", 1);
 }
 
 /* A tag or Call-ID of our own: random enough and unique in this process. */
@@ -129,12 +113,12 @@ int tm_uac_request(rc_msg_t *m, const char *method, rc_str ruri, rc_str nexthop,
 		return -1;
 	char *ubuf = u->ubuf, *hbuf = u->hbuf;
 	sip_msg *hm = &u->hm; /* the given headers, parsed as a message of their own */
-	obuf h = { hbuf, TM_UAC_BUF, 0, 0 };
+	tm_obuf h = { hbuf, TM_UAC_BUF, 0, 0 };
 	puts_(&h, "OPTIONS sip:x SIP/2.0\r\n");
-	put(&h, hdrs.s, hdrs.len);
+	tm_put(&h, hdrs.s, hdrs.len);
 	if (hdrs.len && hdrs.s[hdrs.len - 1] != '\n')
-		put(&h, "\r\n", 2);
-	put(&h, "\r\n", 2);
+		tm_put(&h, "\r\n", 2);
+	tm_put(&h, "\r\n", 2);
 	const sip_addr *from, *to;
 	if (h.err || sip_parse(hm, hbuf, (size_t)h.len) < 0 || sip_get_from(hm, &from) < 0 ||
 	    sip_get_to(hm, &to) < 0) {
@@ -217,41 +201,41 @@ int tm_uac_request(rc_msg_t *m, const char *method, rc_str ruri, rc_str nexthop,
 	int port;
 	tm_branch_id(t, 0, bid, (int)sizeof bid);
 	rt_sock_via_host(s, host, (int)sizeof host, &port);
-	obuf o = { ubuf, TM_UAC_BUF, 0, 0 };
+	tm_obuf o = { ubuf, TM_UAC_BUF, 0, 0 };
 	puts_(&o, method);
-	put(&o, " ", 1);
-	put(&o, ruri.s, ruri.len);
+	tm_put(&o, " ", 1);
+	tm_put(&o, ruri.s, ruri.len);
 	puts_(&o, " SIP/2.0\r\nVia: SIP/2.0/UDP ");
 	puts_(&o, host);
 	char pb[16];
-	put(&o, pb, snprintf(pb, sizeof pb, ":%d", port));
+	tm_put(&o, pb, snprintf(pb, sizeof pb, ":%d", port));
 	puts_(&o, ";branch=");
 	puts_(&o, bid);
 	puts_(&o, "\r\nTo: ");
 	put_uri(&o, to->uri);
 	if (to->tag.s && to->tag.len) {
 		puts_(&o, ";tag=");
-		put(&o, to->tag.s, to->tag.len);
+		tm_put(&o, to->tag.s, to->tag.len);
 	}
 	puts_(&o, "\r\nFrom: ");
 	put_uri(&o, from->uri);
 	puts_(&o, ";tag=");
-	put(&o, tag.s, tag.len);
+	tm_put(&o, tag.s, tag.len);
 	puts_(&o, "\r\nCSeq: ");
-	put(&o, num, nl);
-	put(&o, " ", 1);
+	tm_put(&o, num, nl);
+	tm_put(&o, " ", 1);
 	puts_(&o, method);
 	puts_(&o, "\r\nCall-ID: ");
-	put(&o, cid.s, cid.len);
+	tm_put(&o, cid.s, cid.len);
 	puts_(&o, "\r\n");
 	if (!sip_hdr_get(hm, SIP_H_MAX_FORWARDS))
 		puts_(&o, "Max-Forwards: 70\r\n");
 	char cl[32];
-	put(&o, cl, snprintf(cl, sizeof cl, "Content-Length: %d\r\n", body.len));
+	tm_put(&o, cl, snprintf(cl, sizeof cl, "Content-Length: %d\r\n", body.len));
 	rc_str ua = rt_user_agent_header();
 	if (ua.s) {
 		puts_(&o, "User-Agent: ");
-		put(&o, ua.s, ua.len);
+		tm_put(&o, ua.s, ua.len);
 		puts_(&o, "\r\n");
 	}
 	for (int i = 0; i < hm->nhdrs; i++) {
@@ -259,10 +243,10 @@ int tm_uac_request(rc_msg_t *m, const char *method, rc_str ruri, rc_str nexthop,
 		if (x->type == SIP_H_FROM || x->type == SIP_H_TO || x->type == SIP_H_CALL_ID ||
 		    x->type == SIP_H_CSEQ || x->type == SIP_H_CONTENT_LENGTH || x->type == SIP_H_VIA)
 			continue;
-		put(&o, hm->buf + x->start, x->end - x->start);
+		tm_put(&o, hm->buf + x->start, x->end - x->start);
 	}
-	put(&o, "\r\n", 2);
-	put(&o, body.s, body.len);
+	tm_put(&o, "\r\n", 2);
+	tm_put(&o, body.s, body.len);
 	tm_branch *b = NULL;
 	if (o.err || !(b = tm_cell_mem(t, sizeof *b)))
 		goto fail;
