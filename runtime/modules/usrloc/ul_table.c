@@ -316,14 +316,10 @@ ul_record *ul_get_record(ul_domain *d, rc_str aor)
 	return NULL;
 }
 
-ul_record *ul_get_or_insert_record(ul_domain *d, rc_str aor)
+/* A new, empty AoR record in its slot (the caller raises the event, if any). */
+static ul_record *record_new(ul_domain *d, rc_str aor)
 {
-	ul_record *r = ul_get_record(d, aor);
-	if (r)
-		return r;
-	if (aor.len < 0 || aor.len > UL_AOR_MAX)
-		return NULL;
-	r = malloc(sizeof *r + (size_t)aor.len + 1);
+	ul_record *r = malloc(sizeof *r + (size_t)aor.len + 1);
 	if (!r) {
 		rt_log(RT_L_ERR, "usrloc: out of memory for AoR %.*s", aor.len, aor.s);
 		return NULL;
@@ -341,7 +337,18 @@ ul_record *ul_get_or_insert_record(ul_domain *d, rc_str aor)
 	sl->first = r;
 	sl->n++;
 	rt_stat_inc(d->users);
-	ev_aor(ev_aor_ins, d, r->aor);
+	return r;
+}
+
+ul_record *ul_get_or_insert_record(ul_domain *d, rc_str aor)
+{
+	ul_record *r = ul_get_record(d, aor);
+	if (r)
+		return r;
+	if (aor.len < 0 || aor.len > UL_AOR_MAX)
+		return NULL;
+	if ((r = record_new(d, aor)))
+		ev_aor(ev_aor_ins, d, r->aor);
 	return r;
 }
 
@@ -524,23 +531,9 @@ ul_contact *ul_insert_contact(ul_domain *d, ul_record *r, const ul_cinfo *ci)
 int ul_load_contact(ul_domain *d, rc_str aor, const ul_cinfo *ci)
 {
 	ul_record *r = ul_get_record(d, aor);
-	if (!r) {
-		/* no AoR event: loading restores a table, it changes nothing */
-		if (!(r = malloc(sizeof *r + (size_t)aor.len + 1)))
-			return -1;
-		char *s = (char *)(r + 1);
-		memcpy(s, aor.s, (size_t)aor.len);
-		s[aor.len] = '\0';
-		r->aor = (rc_str){ s, aor.len };
-		r->hash = ul_aor_hash(aor);
-		r->ncontacts = 0;
-		r->contacts = NULL;
-		ul_slot *sl = &d->slots[r->hash & d->mask];
-		r->next = sl->first;
-		sl->first = r;
-		sl->n++;
-		rt_stat_inc(d->users);
-	}
+	/* no AoR event: loading restores a table, it changes nothing */
+	if (!r && !(r = record_new(d, aor)))
+		return -1;
 	ul_contact *c = contact_new(r->aor, ci, ci->ruid);
 	if (!c)
 		return -1;
