@@ -35,6 +35,16 @@ atomic_uint rl_reloads_ok, rl_reloads_failed;
 
 /* ---- the reload thread ------------------------------------------------------------ */
 
+/* Delete a chain of builds whose generations are gone. */
+static void delete_all(rl_build *d)
+{
+	while (d) {
+		rl_build *n = d->next;
+		rl_build_delete(d);
+		d = n;
+	}
+}
+
 /* A compile allocates megabytes in many pieces (libtcc, the front end) and
  * frees them; the allocator keeps the freed pages mapped, so without this
  * the resident set creeps up with every reload.  Cheap: workers do not
@@ -71,11 +81,7 @@ static void *reload_main(void *arg)
 			rl_build *d = rl_st.dead;
 			rl_st.dead = NULL;
 			pthread_mutex_unlock(&rl_st.lock);
-			while (d) {
-				rl_build *n = d->next;
-				rl_build_delete(d);
-				d = n;
-			}
+			delete_all(d);
 			trim();
 			pthread_mutex_lock(&rl_st.lock);
 			continue;
@@ -228,11 +234,7 @@ int rl_serve(const rl_opts *o)
 	rl_build *d = rl_st.dead;
 	rl_st.dead = NULL;
 	pthread_mutex_unlock(&rl_st.lock);
-	while (d) {
-		rl_build *n = d->next;
-		rl_build_delete(d);
-		d = n;
-	}
+	delete_all(d);
 out:
 	rl_stamps_free(rl_st.watch, rl_st.nwatch);
 	rl_stamps_free(rl_st.seen, rl_st.nwatch);
