@@ -46,6 +46,8 @@ char *pv_dup(rc_msg_t *m, const char *s, int len);
 rc_str pv_itoa(rc_msg_t *m, int i);
 /* Kamailio's str2sint: 1 and *out for "[+-]digits" only (no hex, no junk). */
 int pv_str2sint(const char *s, int len, int *out);
+/* The value of a hex digit (either case), -1 for another character. */
+int pv_hexval(char c);
 /* Case-insensitive equality of two spans. */
 int pv_eqi(const char *a, int alen, const char *b, int blen);
 /* A copy of [s, s+len) in generation memory, NUL-terminated. */

@@ -254,17 +254,6 @@ static int set_str(rc_val *v, const char *s, int len)
 
 static const char hexd[] = "0123456789abcdef";
 
-static int hexv(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static int b64_enc(rc_msg_t *m, rc_str s, rc_val *v)
@@ -351,7 +340,7 @@ static int unescape(rc_msg_t *m, rc_str s, rc_val *v)
 		if (s.s[i] == '%') {
 			if (i + 2 >= s.len)
 				return -1;
-			int a = hexv(s.s[i + 1]), b = hexv(s.s[i + 2]);
+			int a = pv_hexval(s.s[i + 1]), b = pv_hexval(s.s[i + 2]);
 			if (a < 0 || b < 0)
 				return -1;
 			d[o++] = (char)(a << 4 | b);
@@ -481,7 +470,7 @@ static int tr_string(rc_msg_t *m, rc_ctx_t *c, const pv_tr *t, rc_val *v)
 		if (!(d = rc_tmp(m, s.len / 2 + 1)))
 			return -1;
 		for (i = 0; i < s.len / 2; i++) {
-			int hi = hexv(s.s[2 * i]), lo = hexv(s.s[2 * i + 1]);
+			int hi = pv_hexval(s.s[2 * i]), lo = pv_hexval(s.s[2 * i + 1]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			d[i] = (char)(hi << 4 | lo);

@@ -90,7 +90,7 @@ int pv_eqi(const char *a, int alen, const char *b, int blen)
 	return 1;
 }
 
-static int hexval(char c)
+int pv_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -112,7 +112,7 @@ static int str_to_int(const char *s, int len)
 	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		unsigned u = 0;
 		for (int k = 2; k < len; k++) {
-			int h = hexval(s[k]);
+			int h = pv_hexval(s[k]);
 			if (h < 0)
 				return 0;
 			u = (u << 4) | (unsigned)h;

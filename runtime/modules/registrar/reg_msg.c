@@ -76,17 +76,6 @@ const char *reg_err_text(int e)
 #define DOMAIN_MAX 64
 #define RECEIVED_MAX 255
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static char lower(char c)
 {
 	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
@@ -106,8 +95,8 @@ int reg_aor(const reg_cfg *cfg, rc_str uri, char *buf, rc_str *aor, sip_uri *uri
 	for (int i = 0; i < u.user.len; i++) {
 		char ch = u.user.s[i];
 		if (ch == '%') {
-			int h1 = i + 2 < u.user.len ? hexval(u.user.s[i + 1]) : -1;
-			int h2 = h1 >= 0 ? hexval(u.user.s[i + 2]) : -1;
+			int h1 = i + 2 < u.user.len ? pv_hexval(u.user.s[i + 1]) : -1;
+			int h2 = h1 >= 0 ? pv_hexval(u.user.s[i + 2]) : -1;
 			if (h2 < 0)
 				return R_UNESCAPE;
 			ch = (char)(h1 * 16 + h2);
@@ -502,8 +491,8 @@ int reg_path_vector(rc_msg_t *m, rc_str *path, rc_str *received)
 		char *r = rc_tmp(m, rv.len);
 		int k = 0;
 		for (int i = 0; r && i < rv.len; i++) {
-			int h1 = rv.s[i] == '%' && i + 2 < rv.len ? hexval(rv.s[i + 1]) : -1;
-			int h2 = h1 >= 0 ? hexval(rv.s[i + 2]) : -1;
+			int h1 = rv.s[i] == '%' && i + 2 < rv.len ? pv_hexval(rv.s[i + 1]) : -1;
+			int h2 = h1 >= 0 ? pv_hexval(rv.s[i + 2]) : -1;
 			if (h2 >= 0) {
 				r[k++] = (char)(h1 * 16 + h2);
 				i += 2;
