@@ -30,7 +30,7 @@
 
 #include "core/rpc.h"
 
-#define TM_TICK_MS 10
+#define TM_TICK_MS 50
 #define TM_SLOTS 4096
 #define TM_SHARDS 16
 
