@@ -26,6 +26,7 @@
 #include "core/gen.h"
 #include "core/main.h"
 #include "core/rtmsg.h"
+#include "core/rxturn.h"
 #include "core/sock.h"
 #include "core/worker.h"
 #include "sip/build.h"
@@ -105,7 +106,14 @@ static rc_arg prefix_arg[1]; /* prefix("00") */
 static rc_arg flag_arg[1];   /* setflag(3) */
 static int freed_hooks;
 
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	nanosleep(&ts, NULL);
+}
+
 /* request_route {
+ *     if (method == "OPTIONS" && $rU == "slow") { <blocks 1.2 s>; sl_send_reply("200", "OK"); exit; }
  *     if (method == "OPTIONS" && $rU == "ping") { sl_send_reply("200", "OK"); exit; }
  *     setflag(3);
  *     if (method == "MESSAGE") { forward(); exit; }
@@ -114,8 +122,12 @@ static int freed_hooks;
  * } */
 static int test_request_route(rc_msg_t *m, rc_ctx_t *c)
 {
-	if (m->sip.method_id == SIP_M_OPTIONS && m->sip.ruri.len > 9 &&
-	    !memcmp(m->sip.ruri.s, "sip:ping@", 9)) {
+	int slow = m->sip.method_id == SIP_M_OPTIONS && m->sip.ruri.len > 9 &&
+	           !memcmp(m->sip.ruri.s, "sip:slow@", 9);
+	if (slow)
+		sleep_ms(1200); /* a script stuck in something slow (a query, an exec) */
+	if (slow || (m->sip.method_id == SIP_M_OPTIONS && m->sip.ruri.len > 9 &&
+	             !memcmp(m->sip.ruri.s, "sip:ping@", 9))) {
 		char buf[2048];
 		rc_str srv = rt_server_header();
 		sip_reply r = { .status = 200, .to_tag = { "rt1", 3 }, .server = { srv.s, srv.len } };
@@ -205,12 +217,6 @@ static void *run_thread(void *arg)
 	rt_cmdline *cl = arg;
 	rc = rt_run(&test_script, cl);
 	return &rc;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-	nanosleep(&ts, NULL);
 }
 
 /* ---- the wire ------------------------------------------------------------------------ */
@@ -393,6 +399,34 @@ static void wire_tests(void)
 		       (unsigned long long)st.drop_requests, (unsigned long long)st.rcv_replies,
 		       (unsigned long long)st.fwd_replies, (unsigned long long)st.drop_replies,
 		       (unsigned long long)st.err_requests, (unsigned long long)st.err_replies);
+
+	/* 8b. a worker stuck in its script does not leave the socket unread: the
+	   other worker answers meanwhile (it stands by while one waits on the
+	   socket, and looks every RT_RX_LOOK_MS: core/rxturn.h) */
+	static const char *opt_fmt = "OPTIONS sip:%s@127.0.0.1 SIP/2.0\r\n"
+	                             "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s\r\n"
+	                             "From: <sip:carol@example.com>;tag=o1\r\n"
+	                             "To: <sip:%s@127.0.0.1>\r\n"
+	                             "Call-ID: %s-9@test\r\n"
+	                             "CSeq: 7 OPTIONS\r\n"
+	                             "Content-Length: 0\r\n\r\n";
+	for (int round = 0; round < 2; round++) { /* the second: after the turns settled again */
+		long long t0 = rt_rx_now_us();
+		snprintf(msg, sizeof msg, opt_fmt, "slow", uac_port, round ? "slow2" : "slow1", "slow", "slow");
+		send_to(uac, proxy_port, msg);
+		sleep_ms(50); /* the slow one is in its script */
+		snprintf(msg, sizeof msg, opt_fmt, "ping", uac_port, round ? "ping2" : "ping1", "ping", "ping");
+		send_to(uac, proxy_port, msg);
+		n = recv_within(uac, buf, sizeof buf, 2000);
+		long long t1 = rt_rx_now_us();
+		CHECK(n > 0 && strstr(buf, "Call-ID: ping-9@test\r\n") && t1 - t0 < 900000,
+		      "while one worker is stuck for 1.2 s in its script, the other answers within 0.9 s");
+		n = recv_within(uac, buf, sizeof buf, 2000);
+		CHECK(n > 0 && strstr(buf, "Call-ID: slow-9@test\r\n") && rt_rx_now_us() - t0 >= 1200000,
+		      "and the stuck one answers when its script is done");
+		if (failed)
+			printf("  round %d: ping answered after %lld ms\n", round, (t1 - t0) / 1000);
+	}
 
 	/* 9. SIGTERM stops it; the generation goes with it */
 	kill(getpid(), SIGTERM);
