@@ -71,6 +71,101 @@ int tm_pick_branch(tm_cell *t, int inc_branch, int inc_code, int *code)
 	return best_b;
 }
 
+/* Every branch failed and nothing is left to relay: a transaction of our own
+ * hands its last reply to its owner, a proxied one answers upstream with
+ * what tm_kill makes of the failure. */
+static int branches_failed(tm_cell *t, int bi, int *relay)
+{
+	if (t->flags & (TM_T_LOCAL | TM_T_UAC))
+		*relay = bi;
+	else if (tm_kill(t, t->failure_err ? t->failure_err : TM_E_UNSPEC) <= 0)
+		rt_log(RT_L_ERR, "tm: reply generation failed");
+	return TM_RPS_COMPLETED;
+}
+
+/* After the failure route: marks the replies failure_reply_mode (or
+ * t_drop_replies) drops: 0 none; 1 all; 2 those of the previous leg of
+ * serial forking (the branches since the last one a failure route added);
+ * 3 all if the route started a new leg.  1 if it dropped any. */
+static int drop_failed_replies(tm_cell *t, int nbr_before, int drop_mode)
+{
+	if (!((drop_mode == 3 && nbr_before < t->nbr) || (drop_mode != 0 && drop_mode != 3)))
+		return 0;
+	int from = 0;
+	if (drop_mode == 2) {
+		for (from = nbr_before - 1; from >= 0; from--)
+			if (t->br[from]->rb & TM_RB_FB)
+				break;
+		if (from < 0)
+			from = 0;
+	}
+	for (int i = from; i < nbr_before; i++)
+		t->br[i]->rb |= TM_RB_DROPPED;
+	return 1;
+}
+
+/* tm_should_relay for a negative final reply (code >= 300) on branch bi. */
+static int should_relay_negative(tm_cell *t, int code, int bi, int *store, int *relay,
+                                 rc_msg_t *rpl)
+{
+	tm_branch *b = t->br[bi];
+	b->last = code;
+	if (b->on_bfail) {
+		/* the branch-failure route sees this reply as the branch's */
+		if (!tm_pickable(b))
+			tm_store_reply(t, bi, rpl);
+		tm_run_branch_failure(t, bi, code);
+	}
+	int picked_code;
+	int picked = tm_pick_branch(t, bi, code, &picked_code);
+	if (picked == -2) {
+		*store = 1;
+		if (code >= 600 && !(t->flags & (TM_T_6XX | TM_T_DISABLE_6XX))) {
+			t->flags |= TM_T_6XX;
+			t->cancel_cause = code;
+			tm_cancel_branches(t, tm_pending_branches(t), 0);
+		}
+		return TM_RPS_STORE;
+	}
+	if (picked < 0) {
+		rt_log(RT_L_CRIT, "tm: no reply to pick for transaction %u:%u", t->hash, t->label);
+		return TM_RPS_DISCARDED;
+	}
+	int nbr_before = t->nbr;
+	t->flags &= ~TM_T_6XX; /* the failure route may start new branches */
+	int dropped = 0;
+	if (t->br[picked]->on_failure) {
+		/* the picked reply must be at hand in the failure route */
+		if (!tm_pickable(b) && tm_store_reply(t, bi, rpl) < 0)
+			return TM_RPS_DISCARDED;
+		t->drop_mode = t->conf->failure_reply_mode;
+		tm_run_failure(t, picked, picked_code);
+		if ((dropped = drop_failed_replies(t, nbr_before, t->drop_mode)))
+			picked = -1;
+	}
+	if (atomic_load(&t->uas_status) >= 200)
+		return TM_RPS_COMPLETED; /* the route replied */
+	if (nbr_before < t->nbr) {
+		int nb = tm_pick_branch(t, dropped ? -1 : bi, code, &picked_code);
+		if (nb >= 0) {
+			picked = nb;
+		} else if (!dropped) {
+			if (nb == -2) {
+				*store = 1;
+				return TM_RPS_STORE;
+			}
+		} else {
+			if (nb == -2)
+				return TM_RPS_DISCARDED;
+			return branches_failed(t, bi, relay);
+		}
+	} else if (dropped) {
+		return branches_failed(t, bi, relay);
+	}
+	*relay = picked;
+	return TM_RPS_COMPLETED;
+}
+
 int tm_should_relay(tm_cell *t, int code, int bi, int *store, int *relay, rc_msg_t *rpl)
 {
 	tm_branch *b = t->br[bi];
@@ -90,78 +185,8 @@ int tm_should_relay(tm_cell *t, int code, int bi, int *store, int *relay, rc_msg
 			rt_log(RT_L_WARN, "tm: status rewrite by UAS: stored %d, received %d", b->last, code);
 		return TM_RPS_DISCARDED;
 	}
-	if (code >= 300) {
-		b->last = code;
-		if (b->on_bfail) {
-			/* the branch-failure route sees this reply as the branch's */
-			if (!tm_pickable(b))
-				tm_store_reply(t, bi, rpl);
-			tm_run_branch_failure(t, bi, code);
-		}
-		int picked_code;
-		int picked = tm_pick_branch(t, bi, code, &picked_code);
-		if (picked == -2) {
-			*store = 1;
-			if (code >= 600 && !(t->flags & (TM_T_6XX | TM_T_DISABLE_6XX))) {
-				t->flags |= TM_T_6XX;
-				t->cancel_cause = code;
-				tm_cancel_branches(t, tm_pending_branches(t), 0);
-			}
-			return TM_RPS_STORE;
-		}
-		if (picked < 0) {
-			rt_log(RT_L_CRIT, "tm: no reply to pick for transaction %u:%u", t->hash, t->label);
-			return TM_RPS_DISCARDED;
-		}
-		int nbr_before = t->nbr;
-		t->flags &= ~TM_T_6XX; /* the failure route may start new branches */
-		int drop_mode = t->conf->failure_reply_mode, dropped = 0;
-		if (t->br[picked]->on_failure) {
-			/* the picked reply must be at hand in the failure route */
-			if (!tm_pickable(b) && tm_store_reply(t, bi, rpl) < 0)
-				return TM_RPS_DISCARDED;
-			t->drop_mode = drop_mode;
-			tm_run_failure(t, picked, picked_code);
-			drop_mode = t->drop_mode;
-			if ((drop_mode == 3 && nbr_before < t->nbr) || (drop_mode != 0 && drop_mode != 3)) {
-				int from = 0;
-				if (drop_mode == 2) {
-					for (from = nbr_before - 1; from >= 0; from--)
-						if (t->br[from]->rb & TM_RB_FB)
-							break;
-					if (from < 0)
-						from = 0;
-				}
-				for (int i = from; i < nbr_before; i++)
-					t->br[i]->rb |= TM_RB_DROPPED;
-				picked = -1;
-				dropped = 1;
-			}
-		}
-		if (atomic_load(&t->uas_status) >= 200)
-			return TM_RPS_COMPLETED; /* the route replied */
-		if (nbr_before < t->nbr) {
-			int nb = tm_pick_branch(t, dropped ? -1 : bi, code, &picked_code);
-			if (nb < 0) {
-				if (!dropped) {
-					if (nb == -2) {
-						*store = 1;
-						return TM_RPS_STORE;
-					}
-				} else {
-					if (nb == -2)
-						return TM_RPS_DISCARDED;
-					goto branches_failed;
-				}
-			} else {
-				picked = nb;
-			}
-		} else if (dropped) {
-			goto branches_failed;
-		}
-		*relay = picked;
-		return TM_RPS_COMPLETED;
-	}
+	if (code >= 300)
+		return should_relay_negative(t, code, bi, store, relay, rpl);
 	if (code >= 100) {
 		b->last = code;
 		*relay = (code == 100 && !t->conf->relay_100) ? -1 : bi;
@@ -172,13 +197,6 @@ int tm_should_relay(tm_cell *t, int code, int bi, int *store, int *relay, rc_msg
 		return TM_RPS_PROVISIONAL;
 	}
 	return TM_RPS_DISCARDED;
-branches_failed:
-	if (t->flags & (TM_T_LOCAL | TM_T_UAC)) {
-		*relay = bi;
-	} else if (tm_kill(t, t->failure_err ? t->failure_err : TM_E_UNSPEC) <= 0) {
-		rt_log(RT_L_ERR, "tm: reply generation failed");
-	}
-	return TM_RPS_COMPLETED;
 }
 
 
