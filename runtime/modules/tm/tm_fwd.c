@@ -56,6 +56,40 @@ static int avp_timer(rc_msg_t *m, rc_str name, int iname)
 	return n > 0 ? n * 1000 : 0;
 }
 
+/* A new cell's times and flags: its timers (the script's t_set_fr and
+ * friends, the AVPs, the module's), its end of life, the flags tm and the
+ * script ask for. */
+static void cell_times(tm_cell *t, rc_msg_t *m, const tm_conf *cf)
+{
+	long long now = tm_now();
+	t->created = now;
+	t->fr = m->tm_fr ? m->tm_fr : avp_timer(m, cf->fr_avp, cf->fr_avp_int);
+	if (!t->fr)
+		t->fr = cf->fr;
+	t->fr_inv = m->tm_fr_inv ? m->tm_fr_inv : avp_timer(m, cf->fr_inv_avp, cf->fr_inv_avp_int);
+	if (t->fr_inv && !m->tm_fr_inv)
+		t->flags |= TM_T_NOISY_CTIMER; /* as Kamailio does for an fr_inv_timer_avp */
+	if (!t->fr_inv)
+		t->fr_inv = cf->fr_inv;
+	t->t1 = m->tm_t1 ? m->tm_t1 : cf->t1;
+	t->t2 = m->tm_t2 ? m->tm_t2 : cf->t2;
+	if (t->is_invite) {
+		t->end_of_life = now + (m->tm_life_inv ? m->tm_life_inv : cf->max_inv);
+		if (cf->auto_inv_100)
+			t->flags |= TM_T_AUTO100;
+		if (cf->disable_6xx)
+			t->flags |= TM_T_DISABLE_6XX;
+		if (!cf->e2e_cancel_reason)
+			t->flags |= TM_T_NO_E2E_REASON;
+		t->flags |= m->tm_tfl_set;
+		t->flags &= ~m->tm_tfl_reset;
+	} else {
+		t->end_of_life = now + (m->tm_life_noninv ? m->tm_life_noninv : cf->max_noninv);
+		t->flags |= m->tm_tfl_set & ~TM_T_AUTO100;
+		t->flags &= ~m->tm_tfl_reset;
+	}
+}
+
 /* A cell for request m (not in the table yet), or NULL. */
 static tm_cell *cell_for(rc_msg_t *m, const tm_conf *cf, unsigned hash)
 {
@@ -122,33 +156,7 @@ static tm_cell *cell_for(rc_msg_t *m, const tm_conf *cf, unsigned hash)
 	}
 	tm_addr_set(&t->rto, &rto, t->rtolen);
 	tm_calc_md5(t, m);
-	long long now = tm_now();
-	t->created = now;
-	t->fr = m->tm_fr ? m->tm_fr : avp_timer(m, cf->fr_avp, cf->fr_avp_int);
-	if (!t->fr)
-		t->fr = cf->fr;
-	t->fr_inv = m->tm_fr_inv ? m->tm_fr_inv : avp_timer(m, cf->fr_inv_avp, cf->fr_inv_avp_int);
-	if (t->fr_inv && !m->tm_fr_inv)
-		t->flags |= TM_T_NOISY_CTIMER; /* as Kamailio does for an fr_inv_timer_avp */
-	if (!t->fr_inv)
-		t->fr_inv = cf->fr_inv;
-	t->t1 = m->tm_t1 ? m->tm_t1 : cf->t1;
-	t->t2 = m->tm_t2 ? m->tm_t2 : cf->t2;
-	if (t->is_invite) {
-		t->end_of_life = now + (m->tm_life_inv ? m->tm_life_inv : cf->max_inv);
-		if (cf->auto_inv_100)
-			t->flags |= TM_T_AUTO100;
-		if (cf->disable_6xx)
-			t->flags |= TM_T_DISABLE_6XX;
-		if (!cf->e2e_cancel_reason)
-			t->flags |= TM_T_NO_E2E_REASON;
-		t->flags |= m->tm_tfl_set;
-		t->flags &= ~m->tm_tfl_reset;
-	} else {
-		t->end_of_life = now + (m->tm_life_noninv ? m->tm_life_noninv : cf->max_noninv);
-		t->flags |= m->tm_tfl_set & ~TM_T_AUTO100;
-		t->flags &= ~m->tm_tfl_reset;
-	}
+	cell_times(t, m, cf);
 	t->on_failure = m->tm_on_failure;
 	t->on_reply = m->tm_on_reply;
 	t->on_branch = m->tm_on_branch;

@@ -108,6 +108,55 @@ static void inert(rc_gen_t *g, const char *name, const char *why)
 		rt_log(RT_L_NOTICE, "modparam(\"tm\", \"%s\") accepted: %s", name, why);
 }
 
+/* The integer parameters (timers in ms, switches): 0, or -1 on a bad value. */
+static int int_params(rc_gen_t *g, tm_conf *c)
+{
+	return int_param(g, "fr_timer", &c->fr, 1) < 0 ||
+	       int_param(g, "fr_inv_timer", &c->fr_inv, 1) < 0 ||
+	       int_param(g, "wt_timer", &c->wt, 1) < 0 || int_param(g, "T1_timer", &c->t1, 1) < 0 ||
+	       int_param(g, "retr_timer1", &c->t1, 1) < 0 || int_param(g, "T2_timer", &c->t2, 1) < 0 ||
+	       int_param(g, "retr_timer2", &c->t2, 1) < 0 ||
+	       int_param(g, "max_inv_lifetime", &c->max_inv, 1) < 0 ||
+	       int_param(g, "max_noninv_lifetime", &c->max_noninv, 1) < 0 ||
+	       int_param(g, "noisy_ctimer", &c->noisy_ctimer, 0) < 0 ||
+	       int_param(g, "restart_fr_on_each_reply", &c->restart_fr_on_each_reply, 0) < 0 ||
+	       int_param(g, "auto_inv_100", &c->auto_inv_100, 0) < 0 ||
+	       int_param(g, "ruri_matching", &c->ruri_matching, 0) < 0 ||
+	       int_param(g, "via1_matching", &c->via1_matching, 0) < 0 ||
+	       int_param(g, "callid_matching", &c->callid_matching, 0) < 0 ||
+	       int_param(g, "failure_reply_mode", &c->failure_reply_mode, 0) < 0 ||
+	       int_param(g, "faked_reply_prio", &c->faked_reply_prio, -100000) < 0 ||
+	       int_param(g, "cancel_b_method", &c->cancel_b_method, 0) < 0 ||
+	       int_param(g, "unmatched_cancel", &c->unmatched_cancel, 0) < 0 ||
+	       int_param(g, "relay_100", &c->relay_100, 0) < 0 ||
+	       int_param(g, "remap_503_500", &c->remap_503_500, 0) < 0 ||
+	       int_param(g, "disable_6xx_block", &c->disable_6xx, 0) < 0 ||
+	       int_param(g, "local_cancel_reason", &c->local_cancel_reason, 0) < 0 ||
+	       int_param(g, "e2e_cancel_reason", &c->e2e_cancel_reason, 0) < 0 ||
+	       int_param(g, "aggregate_challenges", &c->aggregate_auth, 0) < 0 ||
+	       int_param(g, "default_code", &c->default_code, 100) < 0 ||
+	       int_param(g, "unix_tx_timeout", &c->unix_tx_timeout, 0) < 0 ? -1 : 0;
+}
+
+/* Parameters Kamailio has and routec accepts without an effect: each said once. */
+static void inert_params(rc_gen_t *g)
+{
+	inert(g, "delete_timer", "a transaction is freed with its last reference, no retry timer");
+	inert(g, "syn_branch", "branches are always z9hG4bK<hash>.<md5>.<n> (Kamailio 5.6 has no "
+	      "synonym branches)");
+	inert(g, "onreply_avp_mode", "$avp values of the transaction are those of the request route");
+	inert(g, "reparse_invite", "CANCEL and ACK are always built from the request sent");
+	inert(g, "pass_provisional_replies", "no effect in Kamailio 5.6 either");
+	inert(g, "blst_503", "no destination blocklist");
+	inert(g, "blst_methods_add", "no destination blocklist");
+	inert(g, "blst_methods_lookup", "no destination blocklist");
+	inert(g, "reparse_on_dns_failover", "no DNS failover (A/AAAA only)");
+	inert(g, "local_ack_mode", "local UAC transactions ACK 2xx replies to the next hop");
+	inert(g, "callid_cseq_matching", "replies are matched by the md5 of the branch");
+	inert(g, "exec_time_check", "routes are not timed");
+	inert(g, "reply_relay_mode", "always 1: a 2xx after the final reply is relayed, not stored");
+}
+
 static int tm_gen_init(rc_gen_t *g)
 {
 	tm_conf *c = rt_gen_alloc(g, sizeof *c);
@@ -116,30 +165,7 @@ static int tm_gen_init(rc_gen_t *g)
 	*c = tm_conf_default;
 	c->gen = g;
 	c->gen_id = g->id;
-	if (int_param(g, "fr_timer", &c->fr, 1) < 0 || int_param(g, "fr_inv_timer", &c->fr_inv, 1) < 0 ||
-	    int_param(g, "wt_timer", &c->wt, 1) < 0 || int_param(g, "T1_timer", &c->t1, 1) < 0 ||
-	    int_param(g, "retr_timer1", &c->t1, 1) < 0 || int_param(g, "T2_timer", &c->t2, 1) < 0 ||
-	    int_param(g, "retr_timer2", &c->t2, 1) < 0 ||
-	    int_param(g, "max_inv_lifetime", &c->max_inv, 1) < 0 ||
-	    int_param(g, "max_noninv_lifetime", &c->max_noninv, 1) < 0 ||
-	    int_param(g, "noisy_ctimer", &c->noisy_ctimer, 0) < 0 ||
-	    int_param(g, "restart_fr_on_each_reply", &c->restart_fr_on_each_reply, 0) < 0 ||
-	    int_param(g, "auto_inv_100", &c->auto_inv_100, 0) < 0 ||
-	    int_param(g, "ruri_matching", &c->ruri_matching, 0) < 0 ||
-	    int_param(g, "via1_matching", &c->via1_matching, 0) < 0 ||
-	    int_param(g, "callid_matching", &c->callid_matching, 0) < 0 ||
-	    int_param(g, "failure_reply_mode", &c->failure_reply_mode, 0) < 0 ||
-	    int_param(g, "faked_reply_prio", &c->faked_reply_prio, -100000) < 0 ||
-	    int_param(g, "cancel_b_method", &c->cancel_b_method, 0) < 0 ||
-	    int_param(g, "unmatched_cancel", &c->unmatched_cancel, 0) < 0 ||
-	    int_param(g, "relay_100", &c->relay_100, 0) < 0 ||
-	    int_param(g, "remap_503_500", &c->remap_503_500, 0) < 0 ||
-	    int_param(g, "disable_6xx_block", &c->disable_6xx, 0) < 0 ||
-	    int_param(g, "local_cancel_reason", &c->local_cancel_reason, 0) < 0 ||
-	    int_param(g, "e2e_cancel_reason", &c->e2e_cancel_reason, 0) < 0 ||
-	    int_param(g, "aggregate_challenges", &c->aggregate_auth, 0) < 0 ||
-	    int_param(g, "default_code", &c->default_code, 100) < 0 ||
-	    int_param(g, "unix_tx_timeout", &c->unix_tx_timeout, 0) < 0)
+	if (int_params(g, c) < 0)
 		return -1;
 	if (c->failure_reply_mode > 3 || c->cancel_b_method > 2 || c->unmatched_cancel > 2) {
 		rt_log(RT_L_ERR, "modparam(\"tm\"): failure_reply_mode 0..3, cancel_b_method 0..2, "
@@ -170,20 +196,7 @@ static int tm_gen_init(rc_gen_t *g)
 		rt_log(RT_L_ERR, "modparam(\"tm\"): contact_flows_avp param has not been defined");
 		return -1;
 	}
-	inert(g, "delete_timer", "a transaction is freed with its last reference, no retry timer");
-	inert(g, "syn_branch", "branches are always z9hG4bK<hash>.<md5>.<n> (Kamailio 5.6 has no "
-	      "synonym branches)");
-	inert(g, "onreply_avp_mode", "$avp values of the transaction are those of the request route");
-	inert(g, "reparse_invite", "CANCEL and ACK are always built from the request sent");
-	inert(g, "pass_provisional_replies", "no effect in Kamailio 5.6 either");
-	inert(g, "blst_503", "no destination blocklist");
-	inert(g, "blst_methods_add", "no destination blocklist");
-	inert(g, "blst_methods_lookup", "no destination blocklist");
-	inert(g, "reparse_on_dns_failover", "no DNS failover (A/AAAA only)");
-	inert(g, "local_ack_mode", "local UAC transactions ACK 2xx replies to the next hop");
-	inert(g, "callid_cseq_matching", "replies are matched by the md5 of the branch");
-	inert(g, "exec_time_check", "routes are not timed");
-	inert(g, "reply_relay_mode", "always 1: a 2xx after the final reply is relayed, not stored");
+	inert_params(g);
 	c->local_request = rt_gen_route(g, 6, "tm:local-request");
 	rt_gen_param(g, "tmx", "precheck_trans");
 	int key = atomic_load(&conf_key);
