@@ -83,6 +83,60 @@ static int path_dst(const reg_cfg *cfg, rc_str path, rc_str *dst, rc_str *rest)
 	return 0;
 }
 
+/* The first contact becomes the Request-URI, with its destination (the
+ * Path's first hop, else received), branch flags and socket: 0, or -3. */
+static int ruri_from(rc_msg_t *m, const reg_cfg *cfg, const ul_contact *p)
+{
+	rc_str ru = copy(m, p->c), dst = { NULL, 0 }, rest = { NULL, 0 };
+	if (!ru.s)
+		return -3;
+	m->new_ruri = ru;
+	m->dst_uri = (rc_str){ NULL, 0 };
+	m->reg_path = (rc_str){ NULL, 0 };
+	m->reg_instance = copy(m, p->instance);
+	rt_set_ruri_q(m, p->q < 0 ? -1 : p->q); /* Kamailio's set_ruri_q: t_load_contacts sorts by it */
+	/* a Path wins over received: the last proxy on it handles NAT */
+	if (p->path.len > 0 && path_dst(cfg, p->path, &dst, &rest) < 0) {
+		rt_log(RT_L_ERR, "registrar: lookup: bad Path of %.*s", p->c.len, p->c.s);
+		return -3;
+	}
+	if (dst.len > 0) {
+		m->reg_path = copy(m, rest);
+		m->dst_uri = copy(m, dst);
+	} else if (p->received.len > 0) {
+		m->dst_uri = copy(m, p->received);
+	}
+	m->bflags |= p->cflags;
+	if (p->sock)
+		m->force_send = p->sock;
+	return 0;
+}
+
+/* Another contact becomes a branch (append_branches). */
+static void branch_from(rc_msg_t *m, const reg_cfg *cfg, const ul_contact *p)
+{
+	rc_str dst = { NULL, 0 }, rest = { NULL, 0 };
+	if (p->path.len > 0 && path_dst(cfg, p->path, &dst, &rest) < 0) {
+		rt_log(RT_L_ERR, "registrar: lookup: bad Path of %.*s", p->c.len, p->c.s);
+		return;
+	}
+	if (m->nbranches >= RT_MAX_BRANCHES - 1) {
+		rt_log(RT_L_ERR, "registrar: lookup: max nr of branches exceeded: %.*s not added",
+		       p->c.len, p->c.s);
+		return; /* the next ones get a chance too, as in Kamailio */
+	}
+	rt_branch *b = &m->branches[m->nbranches];
+	memset(b, 0, sizeof *b);
+	b->uri = copy(m, p->c);
+	b->dst_uri = copy(m, dst.len > 0 ? dst : p->received);
+	b->path = dst.len > 0 ? copy(m, rest) : (rc_str){ NULL, 0 };
+	b->q = p->q < 0 ? -1 : p->q;
+	b->flags = p->cflags;
+	b->instance = copy(m, p->instance);
+	if (b->uri.s)
+		m->nbranches++;
+}
+
 int reg_lookup(rc_msg_t *m, rc_ctx_t *c, const reg_site *s, rc_str uri, int mode)
 {
 	const reg_cfg *cfg = s->cfg;
@@ -115,62 +169,17 @@ int reg_lookup(rc_msg_t *m, rc_ctx_t *c, const reg_site *s, rc_str uri, int mode
 		goto done;
 	ret = 1;
 	if (mode == 0) {
-		rc_str ru = copy(m, p->c), dst = { NULL, 0 }, rest = { NULL, 0 };
-		if (!ru.s) {
+		if (ruri_from(m, cfg, p) < 0) {
 			ret = -3;
 			goto done;
 		}
-		m->new_ruri = ru;
-		m->dst_uri = (rc_str){ NULL, 0 };
-		m->reg_path = (rc_str){ NULL, 0 };
-		m->reg_instance = copy(m, p->instance);
-		rt_set_ruri_q(m, p->q < 0 ? -1 : p->q); /* Kamailio's set_ruri_q: t_load_contacts sorts by it */
-		if (p->path.len > 0) {
-			/* a Path wins over received: the last proxy on it handles NAT */
-			if (path_dst(cfg, p->path, &dst, &rest) < 0) {
-				rt_log(RT_L_ERR, "registrar: lookup: bad Path of %.*s", p->c.len, p->c.s);
-				ret = -3;
-				goto done;
-			}
-		}
-		if (dst.len > 0) {
-			m->reg_path = copy(m, rest);
-			m->dst_uri = copy(m, dst);
-		} else if (p->received.len > 0) {
-			m->dst_uri = copy(m, p->received);
-		}
-		m->bflags |= p->cflags;
-		if (p->sock)
-			m->force_send = p->sock;
 		p = p->next;
 	}
 	if (!cfg->append_branches)
 		goto done;
-	for (; p; p = p->next) {
-		if ((!ul_valid(p, now) && !cfg->use_expired_contacts) || !allowed(m, cfg, p))
-			continue;
-		rc_str dst = { NULL, 0 }, rest = { NULL, 0 };
-		if (p->path.len > 0 && path_dst(cfg, p->path, &dst, &rest) < 0) {
-			rt_log(RT_L_ERR, "registrar: lookup: bad Path of %.*s", p->c.len, p->c.s);
-			continue;
-		}
-		if (m->nbranches >= RT_MAX_BRANCHES - 1) {
-			rt_log(RT_L_ERR, "registrar: lookup: max nr of branches exceeded: %.*s not added",
-			       p->c.len, p->c.s);
-			continue; /* give the next ones a chance too, as Kamailio */
-		}
-		rt_branch *b = &m->branches[m->nbranches];
-		memset(b, 0, sizeof *b);
-		b->uri = copy(m, p->c);
-		b->dst_uri = copy(m, dst.len > 0 ? dst : p->received);
-		b->path = dst.len > 0 ? copy(m, rest) : (rc_str){ NULL, 0 };
-		b->q = p->q < 0 ? -1 : p->q;
-		b->flags = p->cflags;
-		b->instance = copy(m, p->instance);
-		if (!b->uri.s)
-			continue;
-		m->nbranches++;
-	}
+	for (; p; p = p->next)
+		if ((ul_valid(p, now) || cfg->use_expired_contacts) && allowed(m, cfg, p))
+			branch_from(m, cfg, p);
 done:
 	ul_unlock(s->d, aor);
 	return ret;
