@@ -56,6 +56,40 @@ static void trim(void)
 #endif
 }
 
+/* The compile at start, and the files it read become the watched ones. */
+static int first_build(void)
+{
+	char **files = NULL;
+	int nfiles = 0;
+	int rc = rl_build_script(rl_st.o, "start", stderr, rl_st.o->fmt, &rl_st.first, &files, &nfiles);
+	rl_watch_set(files, nfiles, NULL, 0);
+	rl_files_free(files, nfiles);
+	return rc;
+}
+
+/* Nothing to do (rl_st.lock held): wait for a request, or with a watch (or a
+ * reload waiting for the proxy to run) look at the files every poll_ms. */
+static void idle_wait(int poll_ms)
+{
+	if (!rl_st.o->watch && !rl_st.pending[0]) {
+		pthread_cond_wait(&rl_st.cond, &rl_st.lock);
+		return;
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += (long)poll_ms * 1000000L;
+	ts.tv_sec += ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	if (pthread_cond_timedwait(&rl_st.cond, &rl_st.lock, &ts) != 0 && rl_st.o->watch &&
+	    rt_running() && !rl_st.pending[0]) {
+		pthread_mutex_unlock(&rl_st.lock);
+		int changed = rl_watch_poll();
+		pthread_mutex_lock(&rl_st.lock);
+		if (changed && !rl_st.pending[0])
+			snprintf(rl_st.pending, sizeof rl_st.pending, "watch");
+	}
+}
+
 static void *reload_main(void *arg)
 {
 	(void)arg;
@@ -67,11 +101,7 @@ static void *reload_main(void *arg)
 	/* the first compile too, so that every compiled script lives in this
 	   thread's malloc arena: a reload then reuses the pages the one it
 	   replaces freed, instead of adding an arena beside the main one */
-	char **files = NULL;
-	int nfiles = 0;
-	int rc = rl_build_script(rl_st.o, "start", stderr, rl_st.o->fmt, &rl_st.first, &files, &nfiles);
-	rl_watch_set(files, nfiles, NULL, 0);
-	rl_files_free(files, nfiles);
+	int rc = first_build();
 	pthread_mutex_lock(&rl_st.lock);
 	rl_st.first_rc = rc;
 	rl_st.first_done = 1;
@@ -115,23 +145,7 @@ static void *reload_main(void *arg)
 			pthread_mutex_lock(&rl_st.lock);
 			continue;
 		}
-		if (rl_st.o->watch || rl_st.pending[0]) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += (long)poll_ms * 1000000L;
-			ts.tv_sec += ts.tv_nsec / 1000000000L;
-			ts.tv_nsec %= 1000000000L;
-			if (pthread_cond_timedwait(&rl_st.cond, &rl_st.lock, &ts) != 0 && rl_st.o->watch &&
-			    rt_running() && !rl_st.pending[0]) {
-				pthread_mutex_unlock(&rl_st.lock);
-				int changed = rl_watch_poll();
-				pthread_mutex_lock(&rl_st.lock);
-				if (changed && !rl_st.pending[0])
-					snprintf(rl_st.pending, sizeof rl_st.pending, "watch");
-			}
-		} else {
-			pthread_cond_wait(&rl_st.cond, &rl_st.lock);
-		}
+		idle_wait(poll_ms);
 	}
 	rl_st.thread_up = 0;
 	pthread_mutex_unlock(&rl_st.lock);
