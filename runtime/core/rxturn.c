@@ -2,11 +2,13 @@
  * (rxturn.h says why).
  *
  * Measured on this machine (2 vCPU VM, bench/stateful.cfg at 500 calls/s,
- * routec alone with build/uas and build/loadgen, steady state after a 4 s
- * warm-up, three runs each): every worker on the socket, 186-306 µs of CPU
- * per call with 5.1-5.6 voluntary context switches; one worker (-n 1),
- * 173-180 µs and 3.0-3.4.  Turns give two workers the one worker's figures
- * at low load and both workers under load.
+ * routec alone with build/uas and build/loadgen, after a 4 s warm-up,
+ * three alternating runs each): two workers on the socket, 161-245 µs of
+ * CPU per call (5.3-5.6 voluntary context switches); with turns, 148-184
+ * µs (2.9-3.6), as one worker alone (-n 1: 173-180 µs, 3.0-3.4).  Closed
+ * loop, 32 calls in flight: 14.0-14.6k calls/s either way.  A cost not
+ * explained yet: at 500 calls/s the proxy's PSS is 1.3-1.6 MB higher
+ * (18.9-19.2 against 17.6 MB, two runs each).
  *
  * The counts are hints, read without a lock: a race leaves either two
  * workers on the socket (the next one done takes standby) or, for at most
