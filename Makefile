@@ -132,9 +132,9 @@ UA_SRC := $(wildcard tests/sip/ua/*.c)
 $(B)/sipua: $(UA_SRC) $(wildcard tests/sip/ua/*.h)
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(UA_SRC)
-$(B)/loadgen: bench/loadgen.c
+$(B)/loadgen: bench/loadgen.c bench/loadgen_cli.c bench/loadgen.h
 	@mkdir -p $(B)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bench/loadgen.c bench/loadgen_cli.c
 $(B)/uas: bench/uas.c
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
