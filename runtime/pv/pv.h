@@ -72,7 +72,7 @@ void pv_re_thread_done(void);
 
 /* ---- specs (pv.c) -------------------------------------------------------------- */
 
-typedef struct pv_tr pv_tr; /* one transformation (tr.c) */
+typedef struct pv_tr pv_tr; /* one transformation (tr.c; tr_int.h) */
 
 /* The classes routec knows (rc_pv.cls). */
 enum pv_class {
@@ -183,7 +183,7 @@ void pv_avp_each(rc_msg_t *m, void (*cb)(rc_str name, int iname, const rc_val *v
 int pv_xavp_get(rc_msg_t *m, const pv_xname *xn, rc_val *out);
 int pv_xavp_set(rc_msg_t *m, const pv_xname *xn, const rc_val *v);
 
-/* ---- transformations (tr.c) ------------------------------------------------------ */
+/* ---- transformations (tr.c, tr_str.c, tr_sip.c) --------------------------------- */
 
 /* Parses the transformations following a spec's name: s points at '{'.
  * Returns bytes used and sets *tr / *ntr, or -1 after logging. */
