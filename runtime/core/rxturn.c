@@ -29,13 +29,6 @@ static struct {
 	sem_t call;           /* a standby's call to the socket */
 } rx;
 
-long long rt_rx_now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 void rt_rx_setup(int n, int on)
 {
 	rx.on = on && n > 1;

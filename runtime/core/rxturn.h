@@ -46,7 +46,5 @@ void rt_rx_wait_end(void);
  * somebody waits there already or nobody stands by.  Once a batch is enough. */
 void rt_rx_call_help(void);
 
-/* Monotonic microseconds, for the receiver's time in one batch. */
-long long rt_rx_now_us(void);
 
 #endif

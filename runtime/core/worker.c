@@ -318,11 +318,10 @@ static void drain(rt_worker *w, int fd, const rt_sock *s, int first_flags)
 			rt_rx_call_help();
 			called = 1;
 		}
-		long long t0 = called ? 0 : rt_rx_now_us();
 		/* what this batch sends goes out in one sendmmsg after it */
 		w->outq_on = 1;
 		for (int i = 0; i < n; i++) {
-			if (!called && i && rt_rx_now_us() - t0 >= RT_RX_CALL_US) {
+			if (!called && i && now_us() - t >= RT_RX_CALL_US) {
 				rt_rx_call_help(); /* one batch keeps this worker busy */
 				called = 1;
 			}

@@ -26,7 +26,6 @@
 #include "core/gen.h"
 #include "core/main.h"
 #include "core/rtmsg.h"
-#include "core/rxturn.h"
 #include "core/sock.h"
 #include "core/worker.h"
 #include "sip/build.h"
@@ -110,6 +109,13 @@ static void sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
 	nanosleep(&ts, NULL);
+}
+
+static long long mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* request_route {
@@ -411,18 +417,18 @@ static void wire_tests(void)
 	                             "CSeq: 7 OPTIONS\r\n"
 	                             "Content-Length: 0\r\n\r\n";
 	for (int round = 0; round < 2; round++) { /* the second: after the turns settled again */
-		long long t0 = rt_rx_now_us();
+		long long t0 = mono_us();
 		snprintf(msg, sizeof msg, opt_fmt, "slow", uac_port, round ? "slow2" : "slow1", "slow", "slow");
 		send_to(uac, proxy_port, msg);
 		sleep_ms(50); /* the slow one is in its script */
 		snprintf(msg, sizeof msg, opt_fmt, "ping", uac_port, round ? "ping2" : "ping1", "ping", "ping");
 		send_to(uac, proxy_port, msg);
 		n = recv_within(uac, buf, sizeof buf, 2000);
-		long long t1 = rt_rx_now_us();
+		long long t1 = mono_us();
 		CHECK(n > 0 && strstr(buf, "Call-ID: ping-9@test\r\n") && t1 - t0 < 900000,
 		      "while one worker is stuck for 1.2 s in its script, the other answers within 0.9 s");
 		n = recv_within(uac, buf, sizeof buf, 2000);
-		CHECK(n > 0 && strstr(buf, "Call-ID: slow-9@test\r\n") && rt_rx_now_us() - t0 >= 1200000,
+		CHECK(n > 0 && strstr(buf, "Call-ID: slow-9@test\r\n") && mono_us() - t0 >= 1200000,
 		      "and the stuck one answers when its script is done");
 		if (failed)
 			printf("  round %d: ping answered after %lld ms\n", round, (t1 - t0) / 1000);
