@@ -21,10 +21,10 @@
 #include "core/rtmsg.h"
 #include "core/sock.h"
 #include "pv/pv.h"
-#include "udp_harness.h"
 
-/* not every test uses every helper */
+/* not every test uses every helper (udp_harness.h's included) */
 #pragma GCC diagnostic ignored "-Wunused-function"
+#include "udp_harness.h"
 
 static int passed, failed;
 
@@ -150,18 +150,6 @@ static void listen_loopback(const char *alias1, const char *alias2)
 }
 
 /* One datagram within ms milliseconds into buf (NUL-terminated): its length, or -1. */
-static int recv_within(int fd, char *buf, int cap, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	if (poll(&p, 1, ms) <= 0)
-		return -1;
-	ssize_t n = recv(fd, buf, (size_t)cap - 1, 0);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return (int)n;
-}
-
 /* ---- messages -------------------------------------------------------------------- */
 
 /* A message as the worker makes one: text with "\n" turned into CRLF,

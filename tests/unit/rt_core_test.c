@@ -57,17 +57,6 @@ static void send_to(int fd, int port, const char *msg)
 }
 
 /* One datagram within ms milliseconds: its length, or -1. */
-static int recv_within(int fd, char *buf, int cap, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	if (poll(&p, 1, ms) <= 0)
-		return -1;
-	int n = (int)recv(fd, buf, (size_t)cap - 1, 0);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
-
 /* The first Via value (after "Via: ") of a text message, as a string. */
 static const char *nth_via(const char *msg, int nth, char *out, int cap)
 {

@@ -63,17 +63,6 @@ static long long now_ms(void)
 }
 
 /* One datagram within ms milliseconds (NUL-terminated): its length, or -1. */
-static int recv_within(int fd, char *buf, int cap, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	if (poll(&p, 1, ms) <= 0)
-		return -1;
-	int n = (int)recv(fd, buf, (size_t)cap - 1, 0);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
-
 /* The next datagram whose first line starts with `start`, skipping others,
  * within ms: 1 found (in buf), 0 not. */
 static int recv_line(int fd, const char *start, char *buf, int cap, int ms)
