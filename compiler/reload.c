@@ -209,6 +209,7 @@ int rl_serve(const rl_opts *o)
 	rl_st.jobs = NULL;
 	rl_st.jobs_tail = &rl_st.jobs;
 	rl_st.thread_up = 1;
+	rt_heap_setup(); /* before the first thread: its compiles share the heap */
 	if (pthread_create(&rl_st.thread, NULL, reload_main, NULL) != 0) {
 		rl_st.thread_up = 0;
 		fprintf(stderr, "routec: cannot start the reload thread\n");

@@ -12,6 +12,9 @@
 #include "core/config.h"
 #include "core/gen.h"
 
+/* The allocator's settings (one heap for all threads, free memory kept at
+ * its top: main.c says why).  Before the first thread is started. */
+void rt_heap_setup(void);
 /* 0 after a clean stop, -1 when it could not start (logged). */
 int rt_run(const rc_script_def *def, const rt_cmdline *cl);
 /* Ask rt_run to stop (async-signal-safe; any thread). */

@@ -32,6 +32,7 @@
 
 #define TM_TICK_MS 50
 #define TM_SLOTS 4096
+#define TM_HEAP_KEEP_MS 60000 /* idle time before the heap goes back */
 #define TM_SHARDS 16
 
 typedef struct tm_shard {
@@ -330,16 +331,24 @@ static void *timer_main(void *arg)
 	rt_proc_register("tm timer");
 	size_t cap = 256, n;
 	tm_cell **due = malloc(cap * sizeof *due);
-	long long last = tm_now() / TM_TICK_MS;
+	long long last = tm_now() / TM_TICK_MS, empty_since = 0;
 	int trimmed = 1;
 	while (atomic_load(&running) && due) {
 		if (atomic_load(&armed) == 0) {
-			/* the last transaction is gone: give the heap pages its cells
-			   used back to the system (glibc keeps freed memory of every
-			   worker's arena otherwise; an idle proxy should be small) */
+			/* no transaction for TM_HEAP_KEEP_MS: give the heap pages the
+			   cells used back to the system (an idle proxy should be small);
+			   not sooner, so calls that come in bursts do not regrow it
+			   page by page each time (rt_heap_setup (core/main.c) has glibc
+			   keep up to 64 MB of it in between) */
 			if (!trimmed) {
-				malloc_trim(0);
-				trimmed = 1;
+				long long now = tm_now();
+				if (!empty_since)
+					empty_since = now;
+				else if (now - empty_since >= TM_HEAP_KEEP_MS) {
+					malloc_trim(0);
+					trimmed = 1;
+					empty_since = 0;
+				}
 			}
 			struct timespec dl;
 			clock_gettime(CLOCK_REALTIME, &dl);
@@ -350,6 +359,7 @@ static void *timer_main(void *arg)
 			pthread_mutex_unlock(&idle_mu);
 		} else {
 			trimmed = 0;
+			empty_since = 0;
 			struct timespec ts = { 0, TM_TICK_MS * 1000000L };
 			nanosleep(&ts, NULL);
 		}
