@@ -6,9 +6,10 @@
  * three alternating runs each): two workers on the socket, 161-245 µs of
  * CPU per call (5.3-5.6 voluntary context switches); with turns, 148-184
  * µs (2.9-3.6), as one worker alone (-n 1: 173-180 µs, 3.0-3.4).  Closed
- * loop, 32 calls in flight: 14.0-14.6k calls/s either way.  A cost not
- * explained yet: at 500 calls/s the proxy's PSS is 1.3-1.6 MB higher
- * (18.9-19.2 against 17.6 MB, two runs each).
+ * loop, 32 calls in flight: 14.0-14.6k calls/s either way.  PSS at 500
+ * calls/s was 1.3-1.6 MB higher (18.9-19.2 against 17.6 MB): the receiver
+ * did most of the allocating, in its own glibc arena; one arena for all
+ * threads (rt_heap_setup) took that away.
  *
  * The counts are hints, read without a lock: a race leaves either two
  * workers on the socket (the next one done takes standby) or, for at most
