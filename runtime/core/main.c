@@ -53,7 +53,7 @@ static void on_signal(int sig)
 }
 
 /* The heap: one arena for every thread, and what free() leaves at its top is
- * kept up to 64 MB (glibc gives back only the excess once the top passes 128
+ * kept up to 64 MB (once the top passes that, glibc gives back all but 32
  * MB); tm's timer gives all of it back with malloc_trim after a minute
  * without transactions (tm_timer.c).  With glibc's defaults each worker had
  * an arena of its own whose top free() trimmed in the middle of the load, so
@@ -63,8 +63,9 @@ static void on_signal(int sig)
  * stay for good.  Measured (bench/registrar.cfg, a closed-loop burst, a
  * REGISTER phase, then 500 calls/s; routec alone, five to six runs each):
  * 164-265 µs per call, median ~200, with the defaults; 130-189, median
- * ~150, with this; no faults in the round; PSS at rest after the burst 70 MB
- * for that minute (Kamailio keeps its shared memory's high-water mark for
+ * ~150, with this (a 128 MB threshold then; 64 since, bench/registrar.cfg
+ * unchanged: docs/bench.md); no faults in the round; PSS at rest after the
+ * burst 70 MB for that minute, 35-70 MB with 64 (Kamailio keeps its shared memory's high-water mark for
  * good).  Closed loop: 12.3-14.7k calls/s against 12.8-15.4k (noise).
  * glibc fixes the number of arenas when a second thread first allocates, so
  * this runs before the process starts any thread (rt_run calls it again
@@ -72,8 +73,8 @@ static void on_signal(int sig)
 void rt_heap_setup(void)
 {
 	mallopt(M_ARENA_MAX, 1);
-	mallopt(M_TRIM_THRESHOLD, 128 << 20);
-	mallopt(M_TOP_PAD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_TOP_PAD, 32 << 20);
 }
 
 int rt_run(const rc_script_def *def, const rt_cmdline *cl)
