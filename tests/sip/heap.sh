@@ -60,7 +60,10 @@ lg() { "$B/loadgen" --to "127.0.0.1:$P" --method INVITE "$@"; }
 i=0
 until lg --count 1 --wait 300 2>/dev/null | grep -q '^calls: 1$'; do
 	i=$((i + 1))
-	[ $i -lt 50 ] && kill -0 "$proxy" 2>/dev/null || { ko start "$(tail -n 3 "$tmp/proxy.log")"; finish; }
+	if [ $i -ge 50 ] || ! kill -0 "$proxy" 2>/dev/null; then
+		ko start "$(tail -n 3 "$tmp/proxy.log")"
+		finish
+	fi
 	sleep 0.2
 done
 sleep 1
