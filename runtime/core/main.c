@@ -63,10 +63,11 @@ static void on_signal(int sig)
  * stay for good.  Measured (bench/registrar.cfg, a closed-loop burst, a
  * REGISTER phase, then 500 calls/s; routec alone, five to six runs each):
  * 164-265 µs per call, median ~200, with the defaults; 130-189, median
- * ~150, with this (a 128 MB threshold then; 64 since, bench/registrar.cfg
- * unchanged: docs/bench.md); no faults in the round; PSS at rest after the
- * burst 70 MB for that minute, 35-70 MB with 64 (Kamailio keeps its shared memory's high-water mark for
- * good).  Closed loop: 12.3-14.7k calls/s against 12.8-15.4k (noise).
+ * ~150, with this (a 128 MB threshold then; with 64, the same: docs/bench.md);
+ * no faults in the round.  PSS at rest after the burst, for that minute: 70
+ * MB with 128, 37 MB with 64 (Kamailio keeps its shared memory's high-water
+ * mark for good).  Closed loop: 12.3-14.7k calls/s against 12.8-15.4k
+ * (noise).
  * glibc fixes the number of arenas when a second thread first allocates, so
  * this runs before the process starts any thread (rt_run calls it again
  * for callers that did not). */
