@@ -69,8 +69,9 @@ static void on_signal(int sig)
  * mark for good).  Closed loop: 12.3-14.7k calls/s against 12.8-15.4k
  * (noise).
  * glibc fixes the number of arenas when a second thread first allocates, so
- * this runs before the process starts any thread (rt_run calls it again
- * for callers that did not). */
+ * it must run before the process starts any thread: rt_run calls it before
+ * its first, and a caller that starts one earlier (routec run's reload
+ * thread, compiler/reload.c) calls it first. */
 void rt_heap_setup(void)
 {
 	mallopt(M_ARENA_MAX, 1);
@@ -172,7 +173,6 @@ static void usage(FILE *f, const char *prog)
 
 int rt_main(int argc, char **argv, const rc_script_def *def)
 {
-	rt_heap_setup();
 	rt_cmdline cl;
 	memset(&cl, 0, sizeof cl);
 	int opt;
